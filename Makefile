@@ -1,0 +1,82 @@
+# The two commands a reader needs: `make book` and `make test`. See README.md.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+JB_BUILD := $(BIN)/jupyter-book build --all --keep-going -W .
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: help book serve test lint unit build site-test chromium env lock strip clean
+
+help:
+	@echo "make book   build the site into _build/html (creates .venv, installs everything)"
+	@echo "make serve  serve _build/html on http://127.0.0.1:$(PORT)"
+	@echo "make test   lint, unit tests, the book build with -W, and the browser test"
+	@echo "make strip  remove outputs from the notebooks before committing"
+	@echo "make clean  remove _build (and the execution cache)"
+
+# The pinned environment, rebuilt when requirements.txt or pyproject.toml change.
+$(BIN)/.installed: requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+# The site's widget and math JavaScript, exactly as package-lock.json pins it.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+env: $(BIN)/.installed node_modules/.installed
+
+book: env
+	$(JB_BUILD)
+	@echo
+	@echo "Built. Open it with:  make serve   (then http://127.0.0.1:$(PORT)/)"
+	@echo "or open _build/html/index.html in a browser."
+
+serve:
+	@test -f _build/html/index.html || { echo "No site yet: run 'make book' first."; exit 1; }
+	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
+
+lint: env
+	$(BIN)/ruff check src tests book/_ext
+	$(BIN)/ruff format --check src tests book/_ext
+
+unit: env
+	$(BIN)/python -m pytest -m "not site"
+
+build: env
+	$(JB_BUILD)
+
+# Debian's chromium, unless SEQLAB_CHROMIUM names another Chromium-based browser.
+chromium:
+	@test -x "$${SEQLAB_CHROMIUM:-/usr/bin/chromium}" || { \
+	  echo "Installing Debian's chromium for the browser test"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+site-test: env chromium
+	$(BIN)/python -m pytest -m site
+
+test: lint unit build site-test
+	@echo "make test: all checks passed"
+
+# Regenerate requirements.txt from requirements.in in a throw-away environment.
+lock:
+	rm -rf /tmp/seqlab-lock && $(PYTHON) -m venv /tmp/seqlab-lock
+	/tmp/seqlab-lock/bin/pip install --quiet -r requirements.in
+	{ echo "# The exact environment that builds and tests the book (Python 3.11, CPU)."; \
+	  echo "# Regenerate with 'make lock' after changing a top-level package in requirements.in."; \
+	  /tmp/seqlab-lock/bin/pip freeze --exclude-editable | sed 's/^torch==\(.*\)+cpu$$/torch==\1/'; \
+	} > requirements.txt
+
+strip: env
+	$(BIN)/nbstripout --keep-id notebooks/*.ipynb
+
+clean:
+	rm -rf _build

@@ -1,0 +1,167 @@
+"""Checkers that tell a reader whether an exercise answer is right, and if not, why.
+
+Each checker prints one line, starting with "Correct" or "Not yet", and returns a
+:class:`Feedback` that is truthy only when the answer is right (so tests can assert it).
+
+Taught in chapter 0; every chapter adds its own ``check_*`` functions here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import torch
+
+__all__ = ["Feedback", "check_close", "check_function", "check_softmax"]
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """The verdict of a checker: ``correct`` and a message for the reader."""
+
+    correct: bool
+    message: str
+
+    def __bool__(self) -> bool:
+        return self.correct
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _verdict(correct: bool, message: str, quiet: bool) -> Feedback:
+    feedback = Feedback(correct, ("Correct: " if correct else "Not yet: ") + message)
+    if not quiet:
+        print(feedback.message)
+    return feedback
+
+
+def _as_tensor(value, name: str) -> torch.Tensor:
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().to(torch.float64)
+    try:
+        return torch.as_tensor(value, dtype=torch.float64)
+    except (TypeError, ValueError, RuntimeError) as error:
+        raise TypeError(
+            f"{name} must be a number, a sequence of numbers or a tensor, "
+            f"got {type(value).__name__}"
+        ) from error
+
+
+def _compare(answer, expected, atol: float, rtol: float) -> tuple[bool, str]:
+    got = _as_tensor(answer, "answer")
+    want = _as_tensor(expected, "expected")
+    if got.shape != want.shape:
+        return False, f"expected shape {tuple(want.shape)}, got shape {tuple(got.shape)}"
+    if not torch.isfinite(got).all():
+        index = tuple(int(i) for i in torch.nonzero(~torch.isfinite(got))[0])
+        return False, f"got {got[index].item()} at index {index}; every value should be finite"
+    diff = (got - want).abs()
+    bound = atol + rtol * want.abs()
+    if bool((diff <= bound).all()):
+        return True, "matches the expected value"
+    flat = int(torch.argmax(diff - bound))
+    index = tuple(int(i) for i in torch.unravel_index(torch.tensor(flat), want.shape))
+    where = f" at index {index}" if index else ""
+    return False, (
+        f"got {got[index].item():.6g}{where}, expected {want[index].item():.6g} "
+        f"(difference {diff[index].item():.3g}, tolerance {bound[index].item():.3g})"
+    )
+
+
+def check_close(
+    answer, expected, *, atol: float = 1e-6, rtol: float = 1e-5, quiet: bool = False
+) -> Feedback:
+    """Check a numeric answer (number, sequence or tensor) against the expected value.
+
+    Args:
+        answer: the reader's value.
+        expected: the right value, same shape.
+        atol, rtol: tolerances, as in ``torch.allclose``.
+        quiet: if True, do not print.
+
+    Returns:
+        :class:`Feedback`, truthy when shapes match and every value is within tolerance.
+
+    Example:
+        >>> bool(check_close([1.0, 2.0], [1.0, 2.0], quiet=True))
+        True
+    """
+    if atol < 0 or rtol < 0:
+        raise ValueError(f"atol and rtol must be >= 0, got atol={atol}, rtol={rtol}")
+    correct, message = _compare(answer, expected, atol, rtol)
+    return _verdict(correct, message, quiet)
+
+
+def check_function(
+    fn: Callable,
+    reference: Callable,
+    inputs: Sequence,
+    *,
+    name: str = "your function",
+    hints: Sequence[str | None] | None = None,
+    atol: float = 1e-6,
+    rtol: float = 1e-5,
+    quiet: bool = False,
+) -> Feedback:
+    """Call ``fn`` and ``reference`` on each input and compare the results.
+
+    Args:
+        fn: the reader's function.
+        reference: the right implementation.
+        inputs: each item is passed as the single positional argument.
+        name: how the message names ``fn``.
+        hints: optional, one per input: a sentence added when that input fails.
+        atol, rtol: tolerances for :func:`check_close`.
+        quiet: if True, do not print.
+
+    Returns:
+        :class:`Feedback` for the first input that fails, or "Correct" if none does.
+    """
+    if not callable(fn):
+        raise TypeError(f"fn must be a function, got {type(fn).__name__}")
+    if hints is not None and len(hints) != len(inputs):
+        raise ValueError(f"hints must have one entry per input ({len(inputs)}), got {len(hints)}")
+    for i, x in enumerate(inputs):
+        hint = f" Hint: {hints[i]}" if hints is not None and hints[i] else ""
+        try:
+            got = fn(x)
+        except Exception as error:  # the reader's code may raise anything
+            message = f"{name} raised {type(error).__name__}: {error} on input {i}.{hint}"
+            return _verdict(False, message, quiet)
+        correct, message = _compare(got, reference(x), atol, rtol)
+        if not correct:
+            return _verdict(False, f"{name} on input {i}: {message}.{hint}", quiet)
+    return _verdict(True, f"{name} agrees with the reference on {len(inputs)} inputs", quiet)
+
+
+# Chapter 0 ---------------------------------------------------------------------------
+
+
+def check_softmax(fn: Callable[[torch.Tensor], torch.Tensor], *, quiet: bool = False) -> Feedback:
+    """Check a reader's ``softmax(x)`` for a 1-D tensor ``x`` (chapter 0's exercise).
+
+    Compares against ``torch.softmax`` on small, negative, constant and very large
+    inputs; the last ones catch the overflow of a naive ``exp(x) / exp(x).sum()``.
+    """
+    inputs = [
+        torch.tensor([1.0, 2.0, 3.0]),
+        torch.tensor([-1.5, 0.0, 0.5, 2.0]),
+        torch.zeros(5),
+        torch.tensor([1000.0, 1001.0, 1002.0]),
+    ]
+    hints = [
+        None,
+        None,
+        "equal inputs should get equal weights 1/n.",
+        "exp(1000) overflows to inf; subtract max(x) first, which leaves softmax unchanged.",
+    ]
+    return check_function(
+        fn,
+        lambda x: torch.softmax(x, dim=-1),
+        inputs,
+        name="softmax",
+        hints=hints,
+        quiet=quiet,
+    )

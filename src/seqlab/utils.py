@@ -1,0 +1,130 @@
+"""Seeding, device choice, thread settings and the hardware stamp every chapter prints.
+
+Taught in chapter 0.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import random
+import sys
+from datetime import datetime, timezone
+
+import numpy as np
+import torch
+
+__all__ = ["cpu_model", "device", "environment_report", "seed_everything", "set_threads"]
+
+
+def _check_int(name: str, value, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def seed_everything(seed: int) -> int:
+    """Seed Python's ``random``, NumPy and torch (CPU and every GPU) with one number.
+
+    The same seed on the same machine and software gives the same numbers.
+
+    Args:
+        seed: a non-negative integer below 2**32.
+
+    Returns:
+        The seed, so a chapter can record it.
+
+    Example:
+        >>> seed_everything(0)
+        0
+    """
+    seed = _check_int("seed", seed, 0)
+    if seed >= 2**32:
+        raise ValueError(f"seed must be < 2**32 (NumPy's limit), got {seed}")
+    random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 (the global state is what readers' code uses)
+    torch.manual_seed(seed)  # also seeds every CUDA device
+    return seed
+
+
+def device(prefer: str | None = None) -> torch.device:
+    """The device a chapter should run on: a GPU when present, else the CPU.
+
+    Args:
+        prefer: ``None`` (pick automatically), ``"cpu"`` or ``"cuda"``.
+
+    Returns:
+        A ``torch.device``.
+
+    Raises:
+        ValueError: ``prefer`` is not one of the above, or ``"cuda"`` with no GPU.
+    """
+    if prefer not in (None, "cpu", "cuda"):
+        raise ValueError(f"prefer must be None, 'cpu' or 'cuda', got {prefer!r}")
+    if prefer == "cuda" and not torch.cuda.is_available():
+        raise ValueError("prefer='cuda' but torch sees no CUDA GPU on this machine")
+    if prefer == "cpu" or not torch.cuda.is_available():
+        return torch.device("cpu")
+    return torch.device("cuda")
+
+
+def set_threads(n: int | None = None) -> int:
+    """Set how many CPU threads torch uses for intra-op work.
+
+    The book's time budgets are measured with 2 threads. ``None`` reads the
+    ``SEQLAB_THREADS`` environment variable and otherwise keeps torch's default.
+
+    Args:
+        n: number of threads, at least 1.
+
+    Returns:
+        The number of threads now in use.
+    """
+    if n is None:
+        env = os.environ.get("SEQLAB_THREADS")
+        if env is None:
+            return torch.get_num_threads()
+        if not env.isdigit():
+            raise ValueError(f"SEQLAB_THREADS must be a positive integer, got {env!r}")
+        n = int(env)
+    torch.set_num_threads(_check_int("n", n, 1))
+    return torch.get_num_threads()
+
+
+def cpu_model() -> str:
+    """The CPU's model name as the operating system reports it (best effort)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown"
+
+
+def environment_report() -> dict[str, str | int | None]:
+    """The hardware and software stamp printed by chapters and written by benchmarks.
+
+    Returns:
+        A flat dict: python, torch, numpy and seqlab versions, OS, CPU model, logical
+        cores, torch threads, GPU name (``None`` without one) and the UTC date.
+    """
+    from seqlab import __version__
+
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+    return {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "seqlab": __version__,
+        "os": f"{platform.system()} {platform.release()}",
+        "cpu": cpu_model(),
+        "logical_cores": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "gpu": gpu,
+        "colab": "google.colab" in sys.modules,
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+    }

@@ -1,0 +1,220 @@
+"""The built site as a reader sees it, offline, in headless Chromium.
+
+Serves ``_build/html`` on 127.0.0.1, opens every page with every request to another
+host aborted, and asserts: no failed request, no console error (beyond the one known
+Jupyter Book message), every widget view rendered with a non-zero size, and on each
+widget an interaction changes what is displayed. Saves a screenshot of every page (and
+a dark-mode one of each page with widgets) under ``_build/screenshots/``.
+
+Run by ``make test`` after the book build (``pytest -m site``).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SITE = ROOT / "_build" / "html"
+SHOTS = ROOT / "_build" / "screenshots"
+CHROMIUM = os.environ.get("SEQLAB_CHROMIUM", "/usr/bin/chromium")
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# Jupyter Book 1 defines THEBE_JS_URL twice on every page; harmless (see WIDGETS.md).
+KNOWN_CONSOLE_ERRORS = ("THEBE_JS_URL",)
+VIEW = 'script[type="application/vnd.jupyter.widget-view+json"]'
+
+pytestmark = pytest.mark.site
+
+
+def site_pages() -> list[str]:
+    skip = {"_static", "_sources", "_images", "reports"}
+    return sorted(
+        str(p.relative_to(SITE))
+        for p in SITE.rglob("*.html")
+        if not skip.intersection(p.relative_to(SITE).parts)
+    )
+
+
+PAGES = site_pages() if SITE.is_dir() else []
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def base_url():
+    assert (SITE / "index.html").is_file(), "no built site: run `make build` first"
+    handler = functools.partial(QuietHandler, directory=str(SITE))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    assert Path(CHROMIUM).is_file(), f"no browser at {CHROMIUM}: run `make chromium`"
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+class Visit:
+    """One page opened offline, with every problem it caused recorded."""
+
+    def __init__(self, browser, url: str):
+        self.problems: list[str] = []
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        self.context.route("**/*", self.only_local)
+        self.page = self.context.new_page()
+        self.page.on("console", self.on_console)
+        self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
+        self.page.on("requestfailed", self.on_failed)
+        self.page.on("response", self.on_response)
+        self.page.goto(url, wait_until="load")
+        self.page.wait_for_load_state("networkidle")
+
+    def only_local(self, route):
+        host = urlparse(route.request.url).hostname
+        if route.request.url.startswith(("data:", "blob:")) or host == "127.0.0.1":
+            route.continue_()
+        else:
+            self.problems.append(f"request to another host: {route.request.url}")
+            route.abort()
+
+    def on_console(self, msg):
+        if msg.type == "error" and not any(k in msg.text for k in KNOWN_CONSOLE_ERRORS):
+            self.problems.append(f"console error: {msg.text}")
+
+    def on_failed(self, request):
+        self.problems.append(f"failed request: {request.url} ({request.failure})")
+
+    def on_response(self, response):
+        if response.status >= 400:
+            self.problems.append(f"HTTP {response.status}: {response.url}")
+
+    def close(self):
+        self.context.close()
+
+
+def shot_name(page: str) -> str:
+    return page.removesuffix(".html").replace("/", "__")
+
+
+def test_the_site_has_pages():
+    assert "notebooks/00_how_to_use.html" in PAGES, f"chapter 0 missing from {SITE}"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_offline(browser, base_url, page):
+    visit = Visit(browser, f"{base_url}/{page}")
+    try:
+        n_views = visit.page.locator(VIEW).count()
+        if n_views:
+            check_widgets_render(visit.page, n_views)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        visit.page.screenshot(path=str(SHOTS / f"{shot_name(page)}.png"), full_page=True)
+        if n_views:
+            visit.page.evaluate("document.documentElement.dataset.theme = 'dark'")
+            visit.page.wait_for_timeout(200)
+            path = SHOTS / f"{shot_name(page)}-dark.png"
+            visit.page.screenshot(path=str(path), full_page=True)
+        visit.page.wait_for_load_state("networkidle")
+        assert visit.problems == [], f"{page}:\n" + "\n".join(visit.problems)
+    finally:
+        visit.close()
+
+
+def check_widgets_render(page, n_views: int) -> None:
+    """Every widget view is drawn with a non-zero size."""
+    page.wait_for_function(
+        """([selector, n]) => [...document.querySelectorAll(selector)]
+              .filter(s => {
+                  const box = s.parentElement.getBoundingClientRect();
+                  return box.width > 0 && box.height > 0
+                      && s.parentElement.querySelector('.widget-subarea, .seqlab-widget');
+              }).length === n""",
+        arg=[VIEW, n_views],
+        timeout=15_000,
+    )
+
+
+PAGES_WITH_WIDGETS = [
+    p for p in PAGES if "application/vnd.jupyter.widget-view+json" in (SITE / p).read_text()
+]
+
+
+def test_chapter_0_has_widgets():
+    assert "notebooks/00_how_to_use.html" in PAGES_WITH_WIDGETS
+
+
+def state(widget) -> str:
+    """Everything a widget displays: its plot and its readout."""
+    return widget.evaluate(
+        """el => (el.querySelector('[data-role=plot]')?.innerHTML || '')
+                 + '|' + (el.querySelector('[data-role=readout]')?.textContent || '')"""
+    )
+
+
+@pytest.mark.parametrize("page", PAGES_WITH_WIDGETS)
+def test_widgets_respond(browser, base_url, page):
+    visit = Visit(browser, f"{base_url}/{page}")
+    try:
+        check_widgets_render(visit.page, visit.page.locator(VIEW).count())
+        curves = visit.page.locator('[data-seqlab-widget="curve-explorer"]')
+        heatmaps = visit.page.locator('[data-seqlab-widget="heatmap-viewer"]')
+        assert curves.count() + heatmaps.count() > 0, f"{page}: no seqlab widget found"
+        for i in range(curves.count()):
+            widget = curves.nth(i)
+            control = widget.locator("[data-role=slider], [data-role=select]").first
+            before = widget.locator("[data-role=curve]").get_attribute("d")
+            text = widget.locator("[data-role=readout]").text_content()
+            if control.evaluate("e => e.tagName") == "SELECT":
+                control.select_option(index=(control.evaluate("e => e.selectedIndex") + 1) % 2)
+            else:
+                value = int(control.input_value())
+                control.fill(str(value + 1 if value < int(control.get_attribute("max")) else 0))
+            assert widget.locator("[data-role=curve]").get_attribute("d") != before
+            assert widget.locator("[data-role=readout]").text_content() != text
+        for i in range(heatmaps.count()):
+            widget = heatmaps.nth(i)
+            before = state(widget)
+            widget.locator("[data-role=row-label]").nth(1).hover()
+            assert widget.locator("[data-role=cell].seqlab-hl").count() > 0
+            assert state(widget) != before, f"{page}: hovering a row label changed nothing"
+            widget.locator("[data-role=col-label]").nth(0).hover()
+            hovered_col = state(widget)
+            select = widget.locator("[data-role=select]")
+            if select.count():
+                fills = widget.locator("[data-role=cell]").evaluate_all(
+                    "cs => cs.map(c => c.getAttribute('fill'))"
+                )
+                select.select_option(index=1)
+                after = widget.locator("[data-role=cell]").evaluate_all(
+                    "cs => cs.map(c => c.getAttribute('fill'))"
+                )
+                assert after != fills, f"{page}: choosing another matrix changed no cell"
+            assert hovered_col
+        assert visit.problems == [], f"{page}:\n" + "\n".join(visit.problems)
+    finally:
+        visit.close()
