@@ -1,0 +1,313 @@
+"""Recurrent networks written from scratch: ``RNN``, ``LSTM`` and ``GRU``.
+
+Each equals its ``torch.nn`` twin (same parameter names and layouts, so
+``from_torch(module)`` copies the weights) in outputs and gradients. For speed, the
+input projections of all time steps are one matrix product; only the recurrence loops.
+
+Taught in chapters 1 (RNN) and 3 (LSTM, GRU).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+__all__ = ["GRU", "LSTM", "RNN", "gru_cell", "lstm_cell", "rnn_cell"]
+
+
+# One time step of each cell. ``xw`` is the input projection W_ih x_t + b_ih, already
+# computed for all steps; ``h`` is the previous hidden state (B, H).
+
+
+def rnn_cell(xw: torch.Tensor, h: torch.Tensor, w_hh, b_hh, nonlinearity: str = "tanh"):
+    """h' = act(W_ih x + b_ih + W_hh h + b_hh).   xw, h: (B, H) -> (B, H)."""
+    pre = xw + h @ w_hh.T
+    if b_hh is not None:
+        pre = pre + b_hh
+    return torch.tanh(pre) if nonlinearity == "tanh" else torch.relu(pre)
+
+
+def lstm_cell(xw: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor], w_hh, b_hh):
+    """One LSTM step.   xw: (B, 4H); state: ((B, H), (B, H)) -> ((B, H), (B, H)).
+
+    Gates in torch's order: input i, forget f, cell candidate g, output o;
+    c' = f * c + i * g, h' = o * tanh(c').
+    """
+    h, c = state
+    gates = xw + h @ w_hh.T
+    if b_hh is not None:
+        gates = gates + b_hh
+    i, f, g, o = gates.chunk(4, dim=-1)  # each (B, H)
+    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    h = torch.sigmoid(o) * torch.tanh(c)
+    return h, c
+
+
+def gru_cell(xw: torch.Tensor, h: torch.Tensor, w_hh, b_hh):
+    """One GRU step.   xw: (B, 3H); h: (B, H) -> (B, H).
+
+    Gates in torch's order: reset r, update z, candidate n;
+    n = tanh(x_n + r * (W_hn h + b_hn)), h' = (1 - z) * n + z * h.
+    """
+    hw = h @ w_hh.T
+    if b_hh is not None:
+        hw = hw + b_hh
+    x_r, x_z, x_n = xw.chunk(3, dim=-1)
+    h_r, h_z, h_n = hw.chunk(3, dim=-1)
+    r = torch.sigmoid(x_r + h_r)
+    z = torch.sigmoid(x_z + h_z)
+    n = torch.tanh(x_n + r * h_n)
+    return (1 - z) * n + z * h
+
+
+class _Recurrent(nn.Module):
+    """A stack of recurrent layers with torch's parameter names (weight_ih_l0, ...)."""
+
+    gates = 1
+    twin: type[nn.Module] = nn.RNNBase
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = True,
+    ):
+        super().__init__()
+        for name, value in (
+            ("input_size", input_size),
+            ("hidden_size", hidden_size),
+            ("num_layers", num_layers),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
+        self.bias, self.batch_first = bias, batch_first
+        rows = self.gates * hidden_size
+        for k in range(num_layers):
+            cols = input_size if k == 0 else hidden_size
+            self.register_parameter(f"weight_ih_l{k}", nn.Parameter(torch.empty(rows, cols)))
+            self.register_parameter(f"weight_hh_l{k}", nn.Parameter(torch.empty(rows, hidden_size)))
+            if bias:
+                self.register_parameter(f"bias_ih_l{k}", nn.Parameter(torch.empty(rows)))
+                self.register_parameter(f"bias_hh_l{k}", nn.Parameter(torch.empty(rows)))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Uniform in ±1/sqrt(hidden_size), as torch initialises its RNNs."""
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        for p in self.parameters():
+            nn.init.uniform_(p, -bound, bound)
+
+    def layer(self, k: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None, ...]:
+        get = lambda name: getattr(self, f"{name}_l{k}", None)  # noqa: E731
+        return get("weight_ih"), get("weight_hh"), get("bias_ih"), get("bias_hh")
+
+    # subclasses define how one layer runs over time
+    def _run_layer(self, xw, state, w_hh, b_hh):
+        raise NotImplementedError
+
+    def _initial_state(self, h0, batch: int, ref: torch.Tensor):
+        return self._check_h0(h0, batch, ref, "h0")
+
+    def _check_h0(self, h0, batch: int, ref: torch.Tensor, name: str) -> torch.Tensor:
+        shape = (self.num_layers, batch, self.hidden_size)
+        if h0 is None:
+            return ref.new_zeros(shape)
+        if not isinstance(h0, torch.Tensor):
+            raise TypeError(f"{name} must be a tensor of shape {shape}, got {type(h0).__name__}")
+        if tuple(h0.shape) != shape:
+            raise ValueError(
+                f"{name} must have shape (num_layers, batch, hidden_size) = {shape}, "
+                f"got {tuple(h0.shape)}"
+            )
+        return h0
+
+    def _check_input(self, x) -> torch.Tensor:
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"x must be a tensor, got {type(x).__name__}")
+        order = "(batch, length, input_size)" if self.batch_first else "(length, batch, input_size)"
+        if x.dim() != 3 or x.shape[-1] != self.input_size:
+            raise ValueError(
+                f"x must have shape {order} with input_size={self.input_size}, got {tuple(x.shape)}"
+            )
+        length = x.shape[1] if self.batch_first else x.shape[0]
+        if length == 0:
+            raise ValueError("x is an empty sequence (length 0); give at least one time step")
+        return x if self.batch_first else x.transpose(0, 1)
+
+    def forward(self, x: torch.Tensor, h0=None):
+        """Run the stack over a sequence.
+
+        Args:
+            x: ``(B, L, input_size)`` (``(L, B, input_size)`` if ``batch_first=False``).
+            h0: initial state ``(num_layers, B, H)``; zeros if ``None``
+                (LSTM: a pair ``(h0, c0)``).
+
+        Returns:
+            ``(output, h_n)``: the last layer's states at every step ``(B, L, H)`` and
+            every layer's last state ``(num_layers, B, H)`` (LSTM: ``(h_n, c_n)``).
+        """
+        x = self._check_input(x)  # (B, L, input_size)
+        state = self._initial_state(h0, x.shape[0], x)
+        finals = []
+        for k in range(self.num_layers):
+            w_ih, w_hh, b_ih, b_hh = self.layer(k)
+            xw = x @ w_ih.T  # (B, L, gates*H): all input projections in one product
+            if b_ih is not None:
+                xw = xw + b_ih
+            x, final = self._run_layer(xw, self._layer_state(state, k), w_hh, b_hh)
+            finals.append(final)
+        output = x if self.batch_first else x.transpose(0, 1)
+        return output, self._stack(finals)
+
+    def _layer_state(self, state, k):
+        return state[k]
+
+    def _stack(self, finals):
+        return torch.stack(finals)
+
+    @classmethod
+    def from_torch(cls, module: nn.Module):
+        """A copy of a ``torch.nn`` twin (same sizes, weights, dtype and device).
+
+        Raises:
+            TypeError: ``module`` is not the twin class.
+            ValueError: it uses a feature this implementation does not have
+                (bidirectional, dropout between layers, LSTM projections).
+        """
+        if type(module) is not cls.twin:
+            raise TypeError(
+                f"{cls.__name__}.from_torch expects nn.{cls.twin.__name__}, "
+                f"got {type(module).__name__}"
+            )
+        if module.bidirectional or module.dropout or getattr(module, "proj_size", 0):
+            raise ValueError("bidirectional, dropout and proj_size are not supported")
+        ours = cls(**cls._twin_kwargs(module))
+        ref = next(module.parameters())
+        ours.to(dtype=ref.dtype, device=ref.device)
+        ours.load_state_dict(module.state_dict())
+        return ours
+
+    @staticmethod
+    def _twin_kwargs(module) -> dict:
+        return {
+            "input_size": module.input_size,
+            "hidden_size": module.hidden_size,
+            "num_layers": module.num_layers,
+            "bias": module.bias,
+            "batch_first": module.batch_first,
+        }
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.input_size}, {self.hidden_size}, num_layers={self.num_layers}, "
+            f"bias={self.bias}, batch_first={self.batch_first}"
+        )
+
+
+class RNN(_Recurrent):
+    """Elman RNN: h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh) (or relu).
+
+    Args:
+        input_size, hidden_size, num_layers, bias, batch_first: as ``nn.RNN``
+            (``batch_first`` defaults to True here).
+        nonlinearity: ``"tanh"`` or ``"relu"``.
+
+    Shape:
+        x ``(B, L, input_size)``, h0 ``(num_layers, B, H)`` ->
+        output ``(B, L, H)``, h_n ``(num_layers, B, H)``.
+
+    Example:
+        >>> rnn = RNN(8, 16)
+        >>> out, h = rnn(torch.randn(2, 5, 8))
+        >>> out.shape, h.shape
+        (torch.Size([2, 5, 16]), torch.Size([1, 2, 16]))
+
+    Taught in chapter 1.
+    """
+
+    twin = nn.RNN
+
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        nonlinearity="tanh",
+        bias=True,
+        batch_first=True,
+    ):
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first)
+        self.nonlinearity = nonlinearity
+
+    def _run_layer(self, xw, h, w_hh, b_hh):
+        outputs = []
+        for t in range(xw.shape[1]):
+            h = rnn_cell(xw[:, t], h, w_hh, b_hh, self.nonlinearity)
+            outputs.append(h)
+        return torch.stack(outputs, dim=1), h
+
+    @staticmethod
+    def _twin_kwargs(module) -> dict:
+        return {**_Recurrent._twin_kwargs(module), "nonlinearity": module.nonlinearity}
+
+
+class LSTM(_Recurrent):
+    """Long short-term memory, equal to ``nn.LSTM`` (gates i, f, g, o).
+
+    Shape:
+        x ``(B, L, input_size)``, ``(h0, c0)`` each ``(num_layers, B, H)`` ->
+        output ``(B, L, H)``, ``(h_n, c_n)`` each ``(num_layers, B, H)``.
+
+    Taught in chapter 3.
+    """
+
+    gates = 4
+    twin = nn.LSTM
+
+    def _initial_state(self, h0, batch, ref):
+        if h0 is None:
+            return self._check_h0(None, batch, ref, "h0"), self._check_h0(None, batch, ref, "c0")
+        if not (isinstance(h0, tuple) and len(h0) == 2):
+            raise TypeError("LSTM h0 must be a pair (h0, c0) of tensors, or None")
+        return self._check_h0(h0[0], batch, ref, "h0"), self._check_h0(h0[1], batch, ref, "c0")
+
+    def _layer_state(self, state, k):
+        return state[0][k], state[1][k]
+
+    def _run_layer(self, xw, state, w_hh, b_hh):
+        outputs = []
+        for t in range(xw.shape[1]):
+            state = lstm_cell(xw[:, t], state, w_hh, b_hh)
+            outputs.append(state[0])
+        return torch.stack(outputs, dim=1), state
+
+    def _stack(self, finals):
+        return torch.stack([h for h, _ in finals]), torch.stack([c for _, c in finals])
+
+
+class GRU(_Recurrent):
+    """Gated recurrent unit, equal to ``nn.GRU`` (gates r, z, n).
+
+    Shape:
+        x ``(B, L, input_size)``, h0 ``(num_layers, B, H)`` ->
+        output ``(B, L, H)``, h_n ``(num_layers, B, H)``.
+
+    Taught in chapter 3.
+    """
+
+    gates = 3
+    twin = nn.GRU
+
+    def _run_layer(self, xw, h, w_hh, b_hh):
+        outputs = []
+        for t in range(xw.shape[1]):
+            h = gru_cell(xw[:, t], h, w_hh, b_hh)
+            outputs.append(h)
+        return torch.stack(outputs, dim=1), h

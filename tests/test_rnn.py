@@ -1,0 +1,88 @@
+"""seqlab.rnn equals torch.nn's RNN, LSTM and GRU in outputs and gradients."""
+
+import pytest
+import torch
+from torch import nn
+
+from seqlab.rnn import GRU, LSTM, RNN
+
+CASES = [
+    (RNN, nn.RNN, {"nonlinearity": "tanh"}),
+    (RNN, nn.RNN, {"nonlinearity": "relu"}),
+    (LSTM, nn.LSTM, {}),
+    (GRU, nn.GRU, {}),
+]
+IDS = ["rnn-tanh", "rnn-relu", "lstm", "gru"]
+
+
+def initial_state(twin, layers, batch, hidden, dtype):
+    h0 = torch.randn(layers, batch, hidden, dtype=dtype)
+    return (h0, torch.randn_like(h0)) if twin is nn.LSTM else h0
+
+
+@pytest.mark.parametrize(("ours", "twin", "kwargs"), CASES, ids=IDS)
+@pytest.mark.parametrize(("dtype", "tol"), [(torch.float64, 1e-10), (torch.float32, 1e-5)])
+@pytest.mark.parametrize("batch_first", [True, False])
+@pytest.mark.parametrize("with_h0", [False, True])
+def test_outputs_and_gradients_match_torch(ours, twin, kwargs, dtype, tol, batch_first, with_h0):
+    torch.manual_seed(0)
+    ref = twin(4, 6, num_layers=2, batch_first=batch_first, **kwargs).to(dtype)
+    mine = ours.from_torch(ref)
+    x = torch.randn(3, 5, 4, dtype=dtype, requires_grad=True)
+    h0 = initial_state(twin, 2, 5 if not batch_first else 3, 6, dtype) if with_h0 else None
+    out_ref, h_ref = ref(x, h0)
+    out, h = mine(x, h0)
+    torch.testing.assert_close(out, out_ref, atol=tol, rtol=tol)
+    torch.testing.assert_close(h, h_ref, atol=tol, rtol=tol)
+    loss_ref = out_ref.square().sum()
+    loss = out.square().sum()
+    grads_ref = torch.autograd.grad(loss_ref, [x, *ref.parameters()])
+    grads = torch.autograd.grad(loss, [x, *mine.parameters()])
+    for g, g_ref in zip(grads, grads_ref, strict=True):
+        torch.testing.assert_close(g, g_ref, atol=tol, rtol=tol)
+
+
+def test_without_bias_matches_torch():
+    torch.manual_seed(0)
+    ref = nn.GRU(3, 5, bias=False, batch_first=True)
+    x = torch.randn(2, 4, 3)
+    torch.testing.assert_close(GRU.from_torch(ref)(x)[0], ref(x)[0])
+
+
+def test_state_is_carried_across_calls():
+    """Running a sequence in two halves, passing h_n on, equals running it at once."""
+    torch.manual_seed(0)
+    lstm = LSTM(3, 5)
+    x = torch.randn(2, 8, 3)
+    whole, _ = lstm(x)
+    first, state = lstm(x[:, :4])
+    second, _ = lstm(x[:, 4:], state)
+    torch.testing.assert_close(torch.cat([first, second], dim=1), whole)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda m: m(torch.randn(2, 5)), ValueError, "x must have shape"),
+        (lambda m: m(torch.randn(2, 5, 7)), ValueError, "input_size=4"),
+        (lambda m: m(torch.randn(2, 0, 4)), ValueError, "empty sequence"),
+        (lambda m: m([[1.0]]), TypeError, "x must be a tensor"),
+        (lambda m: m(torch.randn(2, 5, 4), torch.zeros(1, 3, 6)), ValueError, "h0 must have"),
+    ],
+)
+def test_bad_input_is_named(call, error, match):
+    with pytest.raises(error, match=match):
+        call(RNN(4, 6))
+
+
+def test_bad_construction_and_twins():
+    with pytest.raises(ValueError, match="hidden_size"):
+        GRU(4, 0)
+    with pytest.raises(ValueError, match="nonlinearity"):
+        RNN(4, 6, nonlinearity="sigmoid")
+    with pytest.raises(TypeError, match=r"expects nn\.LSTM"):
+        LSTM.from_torch(nn.GRU(4, 6))
+    with pytest.raises(ValueError, match="bidirectional"):
+        GRU.from_torch(nn.GRU(4, 6, bidirectional=True))
+    with pytest.raises(TypeError, match="pair"):
+        LSTM(4, 6)(torch.randn(1, 2, 4), torch.zeros(1, 1, 6))
