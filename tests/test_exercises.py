@@ -55,3 +55,13 @@ def test_check_function_validates_its_arguments():
         check_function(3, abs, [1])
     with pytest.raises(ValueError, match="hints"):
         check_function(abs, abs, [1, 2], hints=["only one"])
+
+
+def test_a_notebook_shows_the_verdict_once(capsys):
+    printed = check_close(1.0, 2.0)
+    printed._ipython_display_()
+    assert capsys.readouterr().out.count("Not yet") == 1
+    quiet = check_close(1.0, 2.0, quiet=True)
+    assert capsys.readouterr().out == ""
+    quiet._ipython_display_()
+    assert capsys.readouterr().out.count("Not yet") == 1

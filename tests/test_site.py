@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import shutil
 import threading
 from pathlib import Path
 from urllib.parse import urlparse
@@ -61,6 +62,7 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def base_url():
     assert (SITE / "index.html").is_file(), "no built site: run `make build` first"
+    shutil.rmtree(SHOTS, ignore_errors=True)  # screenshots of this run only
     handler = functools.partial(QuietHandler, directory=str(SITE))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -88,7 +90,7 @@ class Visit:
         self.context.route("**/*", self.only_local)
         self.page = self.context.new_page()
         self.page.on("console", self.on_console)
-        self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
+        self.page.on("pageerror", self.on_page_error)
         self.page.on("requestfailed", self.on_failed)
         self.page.on("response", self.on_response)
         self.page.goto(url, wait_until="load")
@@ -105,6 +107,10 @@ class Visit:
     def on_console(self, msg):
         if msg.type == "error" and not any(k in msg.text for k in KNOWN_CONSOLE_ERRORS):
             self.problems.append(f"console error: {msg.text}")
+
+    def on_page_error(self, error):
+        if not any(k in str(error) for k in KNOWN_CONSOLE_ERRORS):
+            self.problems.append(f"page error: {error}")
 
     def on_failed(self, request):
         self.problems.append(f"failed request: {request.url} ({request.failure})")

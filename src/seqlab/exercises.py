@@ -9,7 +9,7 @@ Taught in chapter 0; every chapter adds its own ``check_*`` functions here.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
@@ -22,16 +22,22 @@ class Feedback:
 
     correct: bool
     message: str
+    printed: bool = field(default=False, repr=False, compare=False)
 
     def __bool__(self) -> bool:
         return self.correct
+
+    def _ipython_display_(self) -> None:
+        # The checker already printed the message; a notebook should not show it twice.
+        if not self.printed:
+            print(self.message)
 
     def __str__(self) -> str:
         return self.message
 
 
 def _verdict(correct: bool, message: str, quiet: bool) -> Feedback:
-    feedback = Feedback(correct, ("Correct: " if correct else "Not yet: ") + message)
+    feedback = Feedback(correct, ("Correct: " if correct else "Not yet: ") + message, not quiet)
     if not quiet:
         print(feedback.message)
     return feedback

@@ -1,0 +1,9 @@
+"""Interactive figures that keep working in the static site (anywidget, pure JS).
+
+Taught in chapter 0.
+"""
+
+from seqlab.widgets.curve_explorer import CurveExplorer
+from seqlab.widgets.heatmap_viewer import HeatmapViewer
+
+__all__ = ["CurveExplorer", "HeatmapViewer"]

@@ -1,0 +1,49 @@
+"""Argument checks shared by the widgets: clear errors at construction, never a bad plot."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+
+def as_float_array(value, name: str, ndim: int) -> np.ndarray:
+    """``value`` (list, NumPy array or torch tensor) as a finite float array of ``ndim`` dims."""
+    if hasattr(value, "detach"):  # a torch tensor, without importing torch
+        value = value.detach().cpu().numpy()
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as error:
+        raise TypeError(
+            f"{name} must be numbers ({ndim}-D), got {type(value).__name__}: {error}"
+        ) from error
+    if array.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got shape {array.shape}")
+    if array.size == 0:
+        raise ValueError(f"{name} is empty, got shape {array.shape}")
+    bad = np.argwhere(~np.isfinite(array))
+    if len(bad):
+        where = tuple(int(i) for i in bad[0])
+        raise ValueError(f"{name} has a non-finite value {array[where]} at index {where}")
+    return array
+
+
+def as_labels(labels, name: str, count: int, what: str) -> list[str]:
+    """``labels`` as a list of ``count`` strings; ``what`` names the dimension they label."""
+    if isinstance(labels, str) or not isinstance(labels, Sequence):
+        raise TypeError(f"{name} must be a sequence of strings, got {type(labels).__name__}")
+    labels = list(labels)
+    for i, label in enumerate(labels):
+        if not isinstance(label, str):
+            raise TypeError(f"{name}[{i}] must be a str, got {type(label).__name__}")
+    if len(labels) != count:
+        raise ValueError(f"{name} has {len(labels)} labels but {what} has {count}")
+    return labels
+
+
+def check_index(index, count: int) -> int:
+    if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+        raise TypeError(f"index must be an int, got {type(index).__name__}")
+    if not 0 <= index < count:
+        raise ValueError(f"index must be in [0, {count - 1}], got {index}")
+    return int(index)

@@ -1,0 +1,175 @@
+// HeatmapViewer: rows and columns labelled with tokens; hovering a token highlights
+// its row or column and shows the values. A dropdown picks the matrix, an optional
+// step slider reveals rows one at a time. Pure DOM + SVG, no network.
+const NS = "http://www.w3.org/2000/svg";
+const CELL = 34, GAP = 2;
+// viridis, sampled: perceptually uniform and legible on light and dark backgrounds
+const STOPS = ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#b5de2b", "#fde725"];
+
+function node(tag, attrs = {}, parent = null, ns = NS) {
+  const el = ns ? document.createElementNS(ns, tag) : document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+  if (parent) parent.appendChild(el);
+  return el;
+}
+
+function hex(c) { return [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16)); }
+
+function colour(t) {
+  const x = Math.min(Math.max(t, 0), 1) * (STOPS.length - 1);
+  const i = Math.min(Math.floor(x), STOPS.length - 2), f = x - i;
+  const a = hex(STOPS[i]), b = hex(STOPS[i + 1]);
+  return "#" + a.map((v, k) => Math.round(v + f * (b[k] - v)).toString(16).padStart(2, "0")).join("");
+}
+
+function textWidth(labels) { return 8 + 8 * Math.max(1, ...labels.map((s) => s.length)); }
+
+function render({ model, el }) {
+  el.classList.add("seqlab-widget", "seqlab-heatmap-viewer");
+  el.dataset.seqlabWidget = "heatmap-viewer";
+  const bar = node("div", { class: "seqlab-controls" }, el, null);
+  let select = null, step = null;
+  if (model.get("matrices").length > 1) {
+    select = node("select", { "data-role": "select", "aria-label": "matrix" }, bar, null);
+    model.get("names").forEach((name, i) => {
+      node("option", { value: String(i) }, select, null).textContent = name;
+    });
+  }
+  if (model.get("stepper")) {
+    const label = node("label", {}, bar, null);
+    label.append("step ");
+    step = node("input", { type: "range", min: "1", step: "1", "data-role": "step" }, label, null);
+  }
+  const readout = node("div", { class: "seqlab-readout", "data-role": "readout" }, el, null);
+  const svg = node("svg", { "data-role": "plot", role: "img" }, el);
+
+  let cells = [], rowLabels = [], colLabels = [];
+
+  function current() {
+    const i = Math.min(Math.max(model.get("index"), 0), model.get("matrices").length - 1);
+    return { i, m: model.get("matrices")[i], rows: model.get("row_labels")[i], cols: model.get("col_labels")[i] };
+  }
+  const digits = () => model.get("digits");
+  const shown = (m) => (step ? Number(step.value) : m.length);
+
+  function idle() {
+    const { m, rows, cols } = current();
+    if (step) {
+      const r = shown(m) - 1;
+      const best = m[r].indexOf(Math.max(...m[r]));
+      readout.textContent = `step ${r + 1}: ${model.get("row_title")} '${rows[r]}' looks most at ` +
+        `${model.get("col_title")} '${cols[best]}' (${m[r][best].toFixed(digits())})`;
+    } else {
+      readout.textContent = `Hover a ${model.get("row_title")} or ${model.get("col_title")} token to see its values.`;
+    }
+  }
+
+  function clear() {
+    for (const e of svg.querySelectorAll(".seqlab-hl")) e.classList.remove("seqlab-hl");
+  }
+
+  function highlight(r, c) {
+    clear();
+    const { m, rows, cols } = current();
+    const d = digits();
+    if (r !== null) rowLabels[r].classList.add("seqlab-hl");
+    if (c !== null) colLabels[c].classList.add("seqlab-hl");
+    for (const cell of cells) {
+      const cr = Number(cell.dataset.row), cc = Number(cell.dataset.col);
+      if ((r !== null && cr === r) || (c !== null && cc === c)) cell.classList.add("seqlab-hl");
+    }
+    const rt = model.get("row_title"), ct = model.get("col_title");
+    if (r !== null && c !== null) {
+      readout.textContent = `${rt} '${rows[r]}' → ${ct} '${cols[c]}': ${m[r][c].toFixed(d)}`;
+    } else if (r !== null) {
+      readout.textContent = `${rt} '${rows[r]}' → ` + cols.map((t, k) => `${t}: ${m[r][k].toFixed(d)}`).join(", ");
+    } else {
+      readout.textContent = `${ct} '${cols[c]}' ← ` + rows.map((t, k) => `${t}: ${m[k][c].toFixed(d)}`).join(", ");
+    }
+  }
+
+  function draw() {
+    const { i, m, rows, cols } = current();
+    const vmin = model.get("vmin"), vmax = model.get("vmax");
+    // layout: title, column title, rotated column labels, then the grid; the row
+    // title runs vertically at the far left, the colour bar at the right
+    const colSpan = 0.87 * textWidth(cols);  // height of labels rotated by 60 degrees
+    const left = textWidth(rows) + 30, top = 48 + colSpan;
+    const width = left + cols.length * CELL + 90, height = top + rows.length * CELL + 16;
+    svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+    svg.style.maxWidth = `${Math.max(width, 320)}px`;
+    svg.replaceChildren();
+    cells = []; rowLabels = []; colLabels = [];
+    if (select) select.value = String(i);
+    if (step) {
+      step.max = String(m.length);
+      if (Number(step.value) > m.length || Number(step.value) < 1) step.value = "1";
+    }
+    node("title", {}, svg).textContent = model.get("title") || "heatmap";
+    node("text", { x: 4, y: 16, class: "seqlab-title" }, svg).textContent = model.get("title");
+    node("text", { x: left, y: 36, class: "seqlab-axis-title" }, svg)
+      .textContent = `${model.get("col_title")} →`;
+    const midRows = top + (rows.length * CELL) / 2;
+    node("text", {
+      x: 12, y: midRows, "text-anchor": "middle", transform: `rotate(-90 12 ${midRows})`,
+      class: "seqlab-axis-title",
+    }, svg).textContent = `← ${model.get("row_title")}`;
+    const visible = shown(m);
+    rows.forEach((label, r) => {
+      const t = node("text", {
+        x: left - 8, y: top + r * CELL + CELL / 2 + 4, "text-anchor": "end",
+        "data-role": "row-label", class: "seqlab-label",
+      }, svg);
+      t.textContent = label;
+      t.addEventListener("mouseenter", () => highlight(r, null));
+      t.addEventListener("mouseleave", () => { clear(); idle(); });
+      rowLabels.push(t);
+    });
+    cols.forEach((label, c) => {
+      const x = left + c * CELL + CELL / 2 + 4, y = top - 8;
+      const t = node("text", {
+        x, y, transform: `rotate(-60 ${x} ${y})`, "data-role": "col-label", class: "seqlab-label",
+      }, svg);
+      t.textContent = label;
+      t.addEventListener("mouseenter", () => highlight(null, c));
+      t.addEventListener("mouseleave", () => { clear(); idle(); });
+      colLabels.push(t);
+    });
+    m.forEach((row, r) => row.forEach((v, c) => {
+      const on = r < visible;
+      const rect = node("rect", {
+        x: left + c * CELL, y: top + r * CELL, width: CELL - GAP, height: CELL - GAP, rx: 3,
+        fill: on ? colour((v - vmin) / (vmax - vmin)) : "none", "data-role": "cell",
+        "data-row": String(r), "data-col": String(c), class: on ? "" : "seqlab-hidden",
+      }, svg);
+      node("title", {}, rect).textContent = `${rows[r]} → ${cols[c]}: ${v.toFixed(digits())}`;
+      rect.addEventListener("mouseenter", () => highlight(r, c));
+      rect.addEventListener("mouseleave", () => { clear(); idle(); });
+      cells.push(rect);
+    }));
+    // colour bar
+    const bx = left + cols.length * CELL + 24, bh = Math.max(rows.length * CELL - GAP, 60);
+    const grad = node("linearGradient", { id: `seqlab-grad-${Math.random().toString(36).slice(2)}`, x1: 0, y1: 1, x2: 0, y2: 0 }, svg);
+    STOPS.forEach((s, k) => node("stop", { offset: k / (STOPS.length - 1), "stop-color": s }, grad));
+    node("rect", { x: bx, y: top, width: 14, height: bh, fill: `url(#${grad.id})` }, svg);
+    node("text", { x: bx + 18, y: top + 10, class: "seqlab-tick" }, svg).textContent = vmax.toFixed(2);
+    node("text", { x: bx + 18, y: top + bh, class: "seqlab-tick" }, svg).textContent = vmin.toFixed(2);
+    idle();
+  }
+
+  if (select) {
+    select.addEventListener("change", () => {
+      model.set("index", Number(select.value));
+      model.save_changes();
+      if (step) step.value = "1";
+      draw();
+    });
+  }
+  if (step) step.addEventListener("input", draw);
+  const names = ["matrices", "row_labels", "col_labels", "index", "vmin", "vmax", "title", "stepper"];
+  for (const name of names) model.on(`change:${name}`, draw);
+  draw();
+  return () => { for (const name of names) model.off(`change:${name}`, draw); };
+}
+
+export default { render };
