@@ -1,8 +1,9 @@
-"""Argument checks shared by the widgets: clear errors at construction, never a bad plot."""
+"""Shared by the widgets: argument checks (clear errors at construction) and styles."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -47,3 +48,9 @@ def check_index(index, count: int) -> int:
     if not 0 <= index < count:
         raise ValueError(f"index must be in [0, {count - 1}], got {index}")
     return int(index)
+
+
+def stylesheet(name: str) -> str:
+    """The widgets' shared ``common.css`` followed by the widget's own ``name``."""
+    here = Path(__file__).parent
+    return (here / "common.css").read_text() + (here / name).read_text()

@@ -9,7 +9,7 @@ import anywidget
 import numpy as np
 import traitlets
 
-from seqlab.widgets._validate import as_float_array, as_labels, check_index
+from seqlab.widgets._validate import as_float_array, as_labels, check_index, stylesheet
 
 HERE = Path(__file__).parent
 CONTROLS = ("slider", "dropdown")
@@ -42,7 +42,7 @@ class CurveExplorer(anywidget.AnyWidget):
     """
 
     _esm = HERE / "curve_explorer.js"
-    _css = HERE / "curve_explorer.css"
+    _css = stylesheet("curve_explorer.css")
 
     x = traitlets.List(traitlets.Float()).tag(sync=True)
     curves = traitlets.List(traitlets.List(traitlets.Float())).tag(sync=True)

@@ -60,7 +60,7 @@ function render({ model, el }) {
       readout.textContent = `step ${r + 1}: ${model.get("row_title")} '${rows[r]}' looks most at ` +
         `${model.get("col_title")} '${cols[best]}' (${m[r][best].toFixed(digits())})`;
     } else {
-      readout.textContent = `Hover a ${model.get("row_title")} or ${model.get("col_title")} token to see its values.`;
+      readout.textContent = "Hover a row or column label, or a cell, to see its values.";
     }
   }
 

@@ -8,7 +8,7 @@ import anywidget
 import numpy as np
 import traitlets
 
-from seqlab.widgets._validate import as_float_array, as_labels, check_index
+from seqlab.widgets._validate import as_float_array, as_labels, check_index, stylesheet
 
 HERE = Path(__file__).parent
 
@@ -65,7 +65,7 @@ class HeatmapViewer(anywidget.AnyWidget):
     """
 
     _esm = HERE / "heatmap_viewer.js"
-    _css = HERE / "heatmap_viewer.css"
+    _css = stylesheet("heatmap_viewer.css")
 
     matrices = traitlets.List(traitlets.List(traitlets.List(traitlets.Float()))).tag(sync=True)
     row_labels = traitlets.List(traitlets.List(traitlets.Unicode())).tag(sync=True)
