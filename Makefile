@@ -9,6 +9,8 @@ PORT ?= 8000
 # A fresh _build/html each time (no page of an older build survives); the execution
 # cache in _build/.jupyter_cache is kept and keyed by the code (book/_ext/seqlab_book.py).
 JB_BUILD := rm -rf _build/html && $(BIN)/jupyter-book build --all --keep-going -W .
+# Trained weights that chapters cache (seqlab.train.fit); `make clean` removes them.
+export SEQLAB_CACHE_DIR ?= $(CURDIR)/_build/checkpoints
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help book serve test lint unit build site-test chromium env lock strip clean

@@ -71,3 +71,34 @@ def figure(ncols: int = 1, nrows: int = 1, width: float = 6.0, height: float = 3
         if not value > 0:
             raise ValueError(f"{name} must be positive inches, got {value!r}")
     return plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows), squeeze=True)
+
+
+def draw_unrolled(ax, steps: int = 4, cell: str = "RNN", state: str = "h", inp: str = "x") -> None:
+    """Draw a recurrent cell unrolled over ``steps`` time steps on ``ax``.
+
+    Each step is a box that reads the input ``x_t`` from below and the previous state
+    from the left, and passes its state up (output) and right (next step).
+
+    Taught in chapter 1.
+    """
+    if not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps must be a positive int, got {steps!r}")
+    ax.set_axis_off()
+    ax.set_xlim(-1.4, 2.2 * steps - 0.2)
+    ax.set_ylim(-1.6, 2.0)
+    arrow = {"arrowstyle": "-|>", "color": INK, "lw": 1.5, "mutation_scale": 14}
+    for t in range(steps):
+        x0 = 2.2 * t
+        box = mpl.patches.FancyBboxPatch(
+            (x0, 0), 1.2, 0.8, boxstyle="round,pad=0.05", fc=PALETTE[0], ec=INK, alpha=0.9
+        )
+        ax.add_patch(box)
+        ax.text(x0 + 0.6, 0.4, cell, ha="center", va="center", color="white", weight="bold")
+        ax.annotate("", (x0 + 0.6, 0), (x0 + 0.6, -0.9), arrowprops=arrow)
+        ax.text(x0 + 0.6, -1.2, f"${inp}_{{{t + 1}}}$", ha="center", va="center")
+        ax.annotate("", (x0 + 0.6, 1.6), (x0 + 0.6, 0.8), arrowprops=arrow)
+        ax.text(x0 + 0.75, 1.3, f"${state}_{{{t + 1}}}$", ha="left", va="center")
+        left = (x0 - 1.0, 0.4)
+        ax.annotate("", (x0, 0.4), left, arrowprops=arrow)
+        label = f"${state}_{{{t}}}$" if t == 0 else ""
+        ax.text(x0 - 1.1, 0.55, label, ha="right", va="bottom")

@@ -10,11 +10,22 @@ Taught in chapters 1 (RNN) and 3 (LSTM, GRU).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 
-__all__ = ["GRU", "LSTM", "RNN", "gru_cell", "lstm_cell", "rnn_cell"]
+__all__ = [
+    "GRU",
+    "LSTM",
+    "RNN",
+    "RNNLM",
+    "RNNLMConfig",
+    "gru_cell",
+    "lstm_cell",
+    "rnn_cell",
+    "state_gradient_norms",
+]
 
 
 # One time step of each cell. ``xw`` is the input projection W_ih x_t + b_ih, already
@@ -106,9 +117,21 @@ class _Recurrent(nn.Module):
         get = lambda name: getattr(self, f"{name}_l{k}", None)  # noqa: E731
         return get("weight_ih"), get("weight_hh"), get("bias_ih"), get("bias_hh")
 
-    # subclasses define how one layer runs over time
-    def _run_layer(self, xw, state, w_hh, b_hh):
+    # subclasses define one step; the loop over time is shared
+    def _step(self, xw_t, state, w_hh, b_hh):
         raise NotImplementedError
+
+    @staticmethod
+    def _hidden(state) -> torch.Tensor:
+        return state
+
+    def _run_layer(self, xw, state, w_hh, b_hh):
+        """xw: (B, L, gates*H) -> states (B, L, H) and the final state."""
+        outputs = []
+        for t in range(xw.shape[1]):
+            state = self._step(xw[:, t], state, w_hh, b_hh)
+            outputs.append(self._hidden(state))
+        return torch.stack(outputs, dim=1), state
 
     def _initial_state(self, h0, batch: int, ref: torch.Tensor):
         return self._check_h0(h0, batch, ref, "h0")
@@ -246,12 +269,8 @@ class RNN(_Recurrent):
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first)
         self.nonlinearity = nonlinearity
 
-    def _run_layer(self, xw, h, w_hh, b_hh):
-        outputs = []
-        for t in range(xw.shape[1]):
-            h = rnn_cell(xw[:, t], h, w_hh, b_hh, self.nonlinearity)
-            outputs.append(h)
-        return torch.stack(outputs, dim=1), h
+    def _step(self, xw_t, h, w_hh, b_hh):
+        return rnn_cell(xw_t, h, w_hh, b_hh, self.nonlinearity)
 
     @staticmethod
     def _twin_kwargs(module) -> dict:
@@ -281,12 +300,12 @@ class LSTM(_Recurrent):
     def _layer_state(self, state, k):
         return state[0][k], state[1][k]
 
-    def _run_layer(self, xw, state, w_hh, b_hh):
-        outputs = []
-        for t in range(xw.shape[1]):
-            state = lstm_cell(xw[:, t], state, w_hh, b_hh)
-            outputs.append(state[0])
-        return torch.stack(outputs, dim=1), state
+    def _step(self, xw_t, state, w_hh, b_hh):
+        return lstm_cell(xw_t, state, w_hh, b_hh)
+
+    @staticmethod
+    def _hidden(state) -> torch.Tensor:
+        return state[0]
 
     def _stack(self, finals):
         return torch.stack([h for h, _ in finals]), torch.stack([c for _, c in finals])
@@ -305,9 +324,146 @@ class GRU(_Recurrent):
     gates = 3
     twin = nn.GRU
 
-    def _run_layer(self, xw, h, w_hh, b_hh):
-        outputs = []
-        for t in range(xw.shape[1]):
-            h = gru_cell(xw[:, t], h, w_hh, b_hh)
-            outputs.append(h)
-        return torch.stack(outputs, dim=1), h
+    def _step(self, xw_t, h, w_hh, b_hh):
+        return gru_cell(xw_t, h, w_hh, b_hh)
+
+
+def state_gradient_norms(module: _Recurrent, x: torch.Tensor) -> torch.Tensor:
+    """How strongly the last state depends on each earlier one, by backpropagation.
+
+    Runs a one-layer ``module`` over ``x`` and returns ``||dL/dh_t||`` for every step
+    ``t``, where ``L`` is the sum of the last hidden state ``h_L``: the size of the
+    gradient that backpropagation through time delivers to step ``t``.
+
+    Args:
+        module: a one-layer :class:`RNN`, :class:`LSTM` or :class:`GRU`.
+        x: ``(B, L, input_size)``.
+
+    Returns:
+        ``(L,)`` gradient norms (over batch and features), step 1 first.
+
+    Taught in chapters 1 and 2.
+    """
+    if not isinstance(module, _Recurrent) or module.num_layers != 1:
+        raise ValueError("module must be a one-layer seqlab RNN, LSTM or GRU")
+    x = module._check_input(x)  # (B, L, D)
+    w_ih, w_hh, b_ih, b_hh = module.layer(0)
+    xw = x @ w_ih.T + (b_ih if b_ih is not None else 0)  # (B, L, gates*H)
+    state = module._layer_state(module._initial_state(None, x.shape[0], x), 0)
+    hidden = []
+    for t in range(xw.shape[1]):
+        state = module._step(xw[:, t], state, w_hh, b_hh)
+        h = module._hidden(state)
+        h.retain_grad()
+        hidden.append(h)
+    hidden[-1].sum().backward()
+    return torch.stack([h.grad.norm() for h in hidden]).detach()
+
+
+CELLS: dict[str, type[_Recurrent]] = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
+
+
+@dataclass
+class RNNLMConfig:
+    """Size of a character language model. ``cell`` is ``"rnn"``, ``"lstm"`` or ``"gru"``."""
+
+    vocab_size: int
+    d_embed: int = 32
+    hidden_size: int = 128
+    num_layers: int = 1
+    cell: str = "lstm"
+
+
+class RNNLM(nn.Module):
+    """Embedding -> recurrent stack (from scratch) -> linear head over the vocabulary.
+
+    Shape:
+        tokens ``(B, L)`` int64 -> logits ``(B, L, vocab_size)`` and the final state.
+
+    Example:
+        >>> lm = RNNLM(RNNLMConfig(vocab_size=50))
+        >>> logits, state = lm(torch.zeros(2, 7, dtype=torch.long))
+        >>> logits.shape
+        torch.Size([2, 7, 50])
+
+    Taught in chapter 1.
+    """
+
+    def __init__(self, config: RNNLMConfig):
+        super().__init__()
+        if config.cell not in CELLS:
+            raise ValueError(f"cell must be one of {sorted(CELLS)}, got {config.cell!r}")
+        if isinstance(config.vocab_size, bool) or not isinstance(config.vocab_size, int):
+            raise ValueError(f"vocab_size must be a positive int, got {config.vocab_size!r}")
+        if config.vocab_size < 1:
+            raise ValueError(f"vocab_size must be a positive int, got {config.vocab_size!r}")
+        self.config = config
+        self.embed = nn.Embedding(config.vocab_size, config.d_embed)
+        self.rnn = CELLS[config.cell](config.d_embed, config.hidden_size, config.num_layers)
+        self.head = nn.Linear(config.hidden_size, config.vocab_size)
+
+    def forward(self, tokens: torch.Tensor, state=None):
+        if not isinstance(tokens, torch.Tensor) or tokens.dim() != 2 or tokens.dtype != torch.long:
+            got = tuple(tokens.shape) if isinstance(tokens, torch.Tensor) else type(tokens).__name__
+            raise ValueError(f"tokens must be an int64 tensor of shape (batch, length), got {got}")
+        if tokens.numel() and (tokens.min() < 0 or tokens.max() >= self.config.vocab_size):
+            raise ValueError(
+                f"token ids must be in [0, {self.config.vocab_size - 1}], "
+                f"got min {tokens.min().item()} and max {tokens.max().item()}"
+            )
+        out, state = self.rnn(self.embed(tokens), state)  # (B, L, H)
+        return self.head(out), state
+
+    @torch.no_grad()
+    def generate(
+        self,
+        prompt,
+        n: int,
+        temperature: float = 1.0,
+        *,
+        vocab=None,
+        generator: torch.Generator | None = None,
+    ):
+        """Continue ``prompt`` by ``n`` sampled tokens, carrying the recurrent state.
+
+        Args:
+            prompt: a non-empty string (with ``vocab``) or a 1-D tensor of ids.
+            n: number of tokens to add.
+            temperature: > 0 divides the logits before sampling; 0 picks the argmax.
+            vocab: a :class:`~seqlab.data.text.CharVocab` for string prompts.
+
+        Returns:
+            The prompt followed by its continuation: a string if ``prompt`` is one, else a
+            1-D tensor of ids.
+        """
+        if isinstance(prompt, str):
+            if vocab is None:
+                raise ValueError("a string prompt needs vocab= to encode it")
+            ids = vocab.encode(prompt)
+        elif isinstance(prompt, torch.Tensor) and prompt.dim() == 1:
+            ids = prompt.long()
+        else:
+            raise TypeError("prompt must be a str or a 1-D tensor of token ids")
+        if len(ids) == 0:
+            raise ValueError("prompt is empty: give at least one token to condition on")
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise ValueError(f"n must be an int >= 0, got {n!r}")
+        if temperature < 0:
+            raise ValueError(f"temperature must be >= 0, got {temperature}")
+        was_training = self.training
+        self.eval()
+        device = next(self.parameters()).device
+        logits, state = self(ids[None].to(device))  # (1, P, V)
+        out = [ids.to(device)]
+        for _ in range(n):
+            last = logits[0, -1]
+            if temperature == 0:
+                token = last.argmax()[None]
+            else:
+                probs = torch.softmax(last / temperature, dim=-1)
+                token = torch.multinomial(probs.cpu(), 1, generator=generator).to(device)
+            out.append(token)
+            logits, state = self(token[None], state)
+        self.train(was_training)
+        ids = torch.cat(out)
+        return vocab.decode(ids) if isinstance(prompt, str) else ids

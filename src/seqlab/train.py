@@ -1,0 +1,204 @@
+"""One training loop for the whole book, with evaluation and a checkpoint cache.
+
+``fit`` trains for a number of steps (or a time budget) on an iterator of
+:class:`~seqlab.data.tasks.TaskBatch`, shows a tqdm progress bar, and returns a
+:class:`History` of loss, metric and wall time per step. Given a ``cache_key`` it saves
+the trained weights and history, keyed by that key and by the source of ``seqlab``, so
+re-executing a chapter loads what it already trained and any change retrains.
+
+Taught in chapter 1.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from seqlab.data.batch import TaskBatch
+
+__all__ = ["History", "cache_dir", "evaluate", "fit", "sequence_loss"]
+
+Loss = Callable[[nn.Module, TaskBatch], tuple[torch.Tensor, float]]
+
+
+@dataclass
+class History:
+    """What happened during training, one entry per step (and per evaluation)."""
+
+    loss: list[float] = field(default_factory=list)
+    metric: list[float] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+    eval_steps: list[int] = field(default_factory=list)
+    eval_loss: list[float] = field(default_factory=list)
+    eval_metric: list[float] = field(default_factory=list)
+    from_cache: bool = False
+
+    @property
+    def steps(self) -> int:
+        return len(self.loss)
+
+
+def sequence_loss(model: nn.Module, batch: TaskBatch) -> tuple[torch.Tensor, float]:
+    """Cross-entropy over the masked positions, and accuracy there.
+
+    ``model(batch.x)`` must return logits ``(B, L, C)`` (or a tuple whose first item is).
+    """
+    out = model(batch.x)
+    logits = out[0] if isinstance(out, tuple) else out  # (B, L, C)
+    if logits.shape[:2] != batch.y.shape:
+        raise ValueError(
+            f"model output must be (B, L, classes) = {tuple(batch.y.shape)} + (C,), "
+            f"got {tuple(logits.shape)}"
+        )
+    picked, target = logits[batch.mask], batch.y[batch.mask]  # (N, C), (N,)
+    loss = nn.functional.cross_entropy(picked, target)
+    accuracy = (picked.argmax(-1) == target).float().mean().item()
+    return loss, accuracy
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, batches: Iterable[TaskBatch], loss_fn: Loss = sequence_loss):
+    """Mean loss and metric over ``batches`` (weighted by scored positions), in eval mode."""
+    was_training = model.training
+    model.eval()
+    total_loss = total_metric = total_n = 0.0
+    for batch in batches:
+        loss, metric = loss_fn(model, batch)
+        n = float(batch.mask.sum())
+        total_loss += loss.item() * n
+        total_metric += metric * n
+        total_n += n
+    model.train(was_training)
+    if total_n == 0:
+        raise ValueError("evaluate got no batches (or no scored positions)")
+    return total_loss / total_n, total_metric / total_n
+
+
+def cache_dir() -> Path:
+    """Where checkpoints go: ``$SEQLAB_CACHE_DIR``, else ``~/.cache/seqlab``."""
+    return Path(os.environ.get("SEQLAB_CACHE_DIR", Path.home() / ".cache" / "seqlab"))
+
+
+def _source_hash() -> str:
+    root = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _checkpoint_path(cache_key: dict) -> Path:
+    try:
+        text = json.dumps(cache_key, sort_keys=True)
+    except TypeError as error:
+        raise TypeError(
+            f"cache_key must be JSON-serialisable (config, data, seed): {error}"
+        ) from None
+    key = hashlib.sha256((text + _source_hash()).encode()).hexdigest()[:20]
+    return cache_dir() / f"{key}.pt"
+
+
+def fit(
+    model: nn.Module,
+    batches: Iterator[TaskBatch],
+    *,
+    steps: int | None = None,
+    time_budget: float | None = None,
+    optimizer: torch.optim.Optimizer | None = None,
+    lr: float = 1e-3,
+    clip: float | None = 1.0,
+    loss_fn: Loss = sequence_loss,
+    eval_batches: Callable[[], Iterable[TaskBatch]] | None = None,
+    eval_every: int | None = None,
+    cache_key: dict | None = None,
+    progress: bool = True,
+    desc: str = "training",
+) -> History:
+    """Train ``model`` on ``batches`` and return its :class:`History`.
+
+    Args:
+        model: any module; ``loss_fn(model, batch)`` returns ``(loss tensor, metric)``.
+        batches: an iterator of training batches (e.g. an endless task stream).
+        steps: number of optimisation steps; or
+        time_budget: seconds of training instead (results then depend on the machine).
+        optimizer: defaults to ``Adam(model.parameters(), lr)``.
+        clip: clip the gradient norm to this value (``None``: no clipping).
+        eval_batches: a function returning fresh evaluation batches.
+        eval_every: evaluate every this many steps (and at the end).
+        cache_key: JSON-serialisable description of model config, data and seed; when
+            given, the trained weights and history are saved under it (with a hash of
+            the ``seqlab`` source) and loaded on the next call instead of retraining.
+        progress: show a tqdm progress bar.
+
+    Returns:
+        The history; ``history.from_cache`` says whether training was skipped.
+    """
+    if (steps is None) == (time_budget is None):
+        raise ValueError("give exactly one of steps and time_budget")
+    if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int) or steps < 1):
+        raise ValueError(f"steps must be a positive int, got {steps!r}")
+    if time_budget is not None and not time_budget > 0:
+        raise ValueError(f"time_budget must be positive seconds, got {time_budget!r}")
+    if clip is not None and not clip > 0:
+        raise ValueError(f"clip must be positive or None, got {clip!r}")
+    if not any(p.requires_grad for p in model.parameters()):
+        raise ValueError(f"model ({type(model).__name__}) has no trainable parameters")
+    if eval_every is not None and eval_batches is None:
+        raise ValueError("eval_every needs eval_batches")
+
+    path = _checkpoint_path(cache_key) if cache_key is not None else None
+    if path is not None and path.is_file():
+        saved = torch.load(path, weights_only=True)
+        model.load_state_dict(saved["model"])
+        return History(**saved["history"], from_cache=True)
+
+    optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
+    history = History()
+    model.train()
+    total = steps if steps is not None else None
+    bar = tqdm(total=total, desc=desc, disable=not progress, leave=False)
+    start = time.perf_counter()
+    step = 0
+    while (steps is not None and step < steps) or (
+        time_budget is not None and time.perf_counter() - start < time_budget
+    ):
+        t0 = time.perf_counter()
+        batch = next(batches)
+        loss, metric = loss_fn(model, batch)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if clip is not None:
+            nn.utils.clip_grad_norm_(model.parameters(), clip)
+        optimizer.step()
+        step += 1
+        history.loss.append(loss.item())
+        history.metric.append(float(metric))
+        history.seconds.append(time.perf_counter() - t0)
+        bar.update(1)
+        bar.set_postfix(loss=f"{history.loss[-1]:.3f}")
+        if eval_every and step % eval_every == 0:
+            _record_eval(model, eval_batches, loss_fn, history, step)
+    bar.close()
+    if eval_batches is not None and (not history.eval_steps or history.eval_steps[-1] != step):
+        _record_eval(model, eval_batches, loss_fn, history, step)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        record = {k: v for k, v in asdict(history).items() if k != "from_cache"}
+        torch.save({"model": model.state_dict(), "history": record}, path)
+    return history
+
+
+def _record_eval(model, eval_batches, loss_fn, history: History, step: int) -> None:
+    loss, metric = evaluate(model, eval_batches(), loss_fn)
+    history.eval_steps.append(step)
+    history.eval_loss.append(loss)
+    history.eval_metric.append(metric)
