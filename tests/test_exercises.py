@@ -65,3 +65,32 @@ def test_a_notebook_shows_the_verdict_once(capsys):
     assert capsys.readouterr().out == ""
     quiet._ipython_display_()
     assert capsys.readouterr().out.count("Not yet") == 1
+
+
+def test_chapter_1_checkers_accept_right_and_reject_wrong():
+    from seqlab.exercises import check_rnn_param_count, check_rnn_step, check_uniform_perplexity
+
+    right = check_rnn_step(lambda x, h, wi, wh, b: torch.tanh(x @ wi.T + h @ wh.T + b), quiet=True)
+    assert right
+    transposed = check_rnn_step(lambda x, h, wi, wh, b: torch.tanh(x @ wi + h @ wh + b), quiet=True)
+    assert not transposed and "orientation" in transposed.message
+    no_tanh = check_rnn_step(lambda x, h, wi, wh, b: x @ wi.T + h @ wh.T + b, quiet=True)
+    assert not no_tanh
+    assert check_rnn_param_count(640, quiet=True)
+    one_bias = check_rnn_param_count(620, quiet=True)
+    assert not one_bias and "two bias" in one_bias.message
+    assert not check_rnn_param_count(640.0, quiet=True)
+    assert check_uniform_perplexity(103, vocab_size=103, quiet=True)
+    assert not check_uniform_perplexity(4.6, vocab_size=103, quiet=True)
+
+
+def test_chapter_2_checkers_accept_right_and_reject_wrong():
+    from seqlab.exercises import check_clipped_component, check_gradient_factor
+
+    assert check_gradient_factor(0.9**20, quiet=True)
+    added = check_gradient_factor(0.9 * 20, quiet=True)
+    assert not added and "multiply" in added.message
+    assert not check_gradient_factor(0.9, quiet=True)
+    assert check_clipped_component(1e-7, quiet=True)
+    unchanged = check_clipped_component(1e-6, quiet=True)
+    assert not unchanged and "whole vector" in unchanged.message

@@ -130,3 +130,29 @@ def test_language_model_generation():
         lm(torch.tensor([[0, 7]]))
     with pytest.raises(ValueError, match="int64 tensor of shape"):
         lm(torch.zeros(3, dtype=torch.long))
+
+
+def test_set_spectral_radius():
+    from seqlab.rnn import set_spectral_radius
+
+    rnn = RNN(3, 16)
+    w = set_spectral_radius(rnn, 0.7, torch.Generator().manual_seed(0))
+    radius = torch.linalg.eigvals(w.double()).abs().max().item()
+    assert radius == pytest.approx(0.7, rel=1e-5)
+    with pytest.raises(ValueError, match="rho must be positive"):
+        set_spectral_radius(rnn, 0.0)
+    with pytest.raises(ValueError, match="one-layer"):
+        set_spectral_radius(GRU(3, 4), 0.5)
+
+
+def test_linear_regime_gradients_shrink_like_rho_to_the_lag():
+    """With zero input the tanh RNN stays at h = 0, where dh_t+1/dh_t = W_hh exactly."""
+    from seqlab.rnn import set_spectral_radius
+
+    torch.manual_seed(0)
+    rnn = RNN(2, 8, bias=False)
+    w = set_spectral_radius(rnn, 0.5, torch.Generator().manual_seed(1))
+    norms = state_gradient_norms(rnn, torch.zeros(1, 12, 2))
+    for k in (1, 5, 11):  # dL/dh_{L-k} = (W^T)^k 1
+        expected = torch.linalg.matrix_power(w.T, k) @ torch.ones(8)
+        torch.testing.assert_close(norms[-1 - k], expected.norm())

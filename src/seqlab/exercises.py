@@ -15,8 +15,10 @@ import torch
 
 __all__ = [
     "Feedback",
+    "check_clipped_component",
     "check_close",
     "check_function",
+    "check_gradient_factor",
     "check_rnn_param_count",
     "check_rnn_step",
     "check_softmax",
@@ -228,3 +230,26 @@ def check_uniform_perplexity(answer, vocab_size: int, *, quiet: bool = False) ->
     """Check the perplexity of a model that gives every one of ``vocab_size`` tokens
     the same probability (chapter 1)."""
     return check_close(answer, float(vocab_size), atol=1e-6, rtol=1e-6, quiet=quiet)
+
+
+# Chapter 2 ---------------------------------------------------------------------------
+
+
+def check_gradient_factor(answer, rho: float = 0.9, k: int = 20, *, quiet: bool = False):
+    """Check the factor by which a gradient shrinks over ``k`` steps of a linear RNN whose
+    recurrent matrix is ``rho`` times an orthogonal matrix (chapter 2)."""
+    right = rho**k
+    if isinstance(answer, (int, float)) and abs(answer - rho * k) < 1e-9:
+        return _verdict(False, "the factors multiply, they do not add: rho to the power k", quiet)
+    return check_close(answer, right, atol=0.0, rtol=1e-3, quiet=quiet)
+
+
+def check_clipped_component(
+    answer, norm: float = 50.0, max_norm: float = 5.0, part: float = 1e-6, *, quiet: bool = False
+):
+    """Check the size, after clipping the whole gradient (norm ``norm``) to ``max_norm``,
+    of a component that was ``part`` (chapter 2)."""
+    right = part * min(1.0, max_norm / norm)
+    if isinstance(answer, (int, float)) and abs(answer - part) <= 1e-12 * max(part, 1.0):
+        return _verdict(False, "clipping rescales the whole vector, this part too", quiet)
+    return check_close(answer, right, atol=0.0, rtol=1e-6, quiet=quiet)

@@ -328,6 +328,31 @@ class GRU(_Recurrent):
         return gru_cell(xw_t, h, w_hh, b_hh)
 
 
+@torch.no_grad()
+def set_spectral_radius(
+    module: _Recurrent, rho: float, generator: torch.Generator | None = None
+) -> torch.Tensor:
+    """Give a one-layer vanilla :class:`RNN` a random recurrent matrix of spectral radius ``rho``.
+
+    ``W_hh`` becomes a Gaussian matrix rescaled so its largest eigenvalue modulus is
+    ``rho``: the knob of the eigenvalue argument for vanishing and exploding gradients.
+
+    Returns:
+        The new ``W_hh``, ``(H, H)``.
+
+    Taught in chapter 2.
+    """
+    if not isinstance(module, RNN) or module.num_layers != 1:
+        raise ValueError("module must be a one-layer seqlab.rnn.RNN")
+    if not rho > 0:
+        raise ValueError(f"rho must be positive, got {rho!r}")
+    h = module.hidden_size
+    w = torch.randn(h, h, generator=generator, dtype=torch.float64)
+    w *= rho / torch.linalg.eigvals(w).abs().max()
+    module.weight_hh_l0.copy_(w.to(module.weight_hh_l0.dtype))
+    return module.weight_hh_l0
+
+
 def state_gradient_norms(module: _Recurrent, x: torch.Tensor) -> torch.Tensor:
     """How strongly the last state depends on each earlier one, by backpropagation.
 
