@@ -94,3 +94,25 @@ def test_chapter_2_checkers_accept_right_and_reject_wrong():
     assert check_clipped_component(1e-7, quiet=True)
     unchanged = check_clipped_component(1e-6, quiet=True)
     assert not unchanged and "whole vector" in unchanged.message
+
+
+def test_chapter_3_checkers_accept_right_and_reject_wrong():
+    from seqlab.exercises import check_gru_step, check_lstm_param_count
+
+    def gru(x, h, w_ih, w_hh, b_ih, b_hh):
+        x_r, x_z, x_n = (x @ w_ih.T + b_ih).chunk(3, -1)
+        h_r, h_z, h_n = (h @ w_hh.T + b_hh).chunk(3, -1)
+        r, z = torch.sigmoid(x_r + h_r), torch.sigmoid(x_z + h_z)
+        return (1 - z) * torch.tanh(x_n + r * h_n) + z * h
+
+    def swapped(x, h, w_ih, w_hh, b_ih, b_hh):  # z and 1 - z exchanged
+        x_r, x_z, x_n = (x @ w_ih.T + b_ih).chunk(3, -1)
+        h_r, h_z, h_n = (h @ w_hh.T + b_hh).chunk(3, -1)
+        r, z = torch.sigmoid(x_r + h_r), torch.sigmoid(x_z + h_z)
+        return z * torch.tanh(x_n + r * h_n) + (1 - z) * h
+
+    assert check_gru_step(gru, quiet=True)
+    assert not check_gru_step(swapped, quiet=True)
+    assert check_lstm_param_count(2560, quiet=True)
+    one_gate = check_lstm_param_count(640, quiet=True)
+    assert not one_gate and "four" in one_gate.message

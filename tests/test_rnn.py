@@ -156,3 +156,29 @@ def test_linear_regime_gradients_shrink_like_rho_to_the_lag():
     for k in (1, 5, 11):  # dL/dh_{L-k} = (W^T)^k 1
         expected = torch.linalg.matrix_power(w.T, k) @ torch.ones(8)
         torch.testing.assert_close(norms[-1 - k], expected.norm())
+
+
+def test_gate_trace_reproduces_the_states():
+    from seqlab.rnn import gate_trace
+
+    torch.manual_seed(0)
+    x = torch.randn(2, 7, 3)
+    lstm = LSTM(3, 5)
+    gates = gate_trace(lstm, x)
+    out, (_, c_n) = lstm(x)
+    torch.testing.assert_close(gates["h"], out)
+    torch.testing.assert_close(gates["c"][:, -1], c_n[0])
+    c_prev = torch.cat([torch.zeros(2, 1, 5), gates["c"][:, :-1]], dim=1)
+    rebuilt = gates["forget"] * c_prev + gates["input"] * gates["candidate"]
+    torch.testing.assert_close(rebuilt, gates["c"])
+    for name in ("input", "forget", "output"):
+        assert 0 < gates[name].min() and gates[name].max() < 1
+    gru = GRU(3, 5)
+    trace = gate_trace(gru, x)
+    torch.testing.assert_close(trace["h"], gru(x)[0])
+    h_prev = torch.cat([torch.zeros(2, 1, 5), trace["h"][:, :-1]], dim=1)
+    mixed = (1 - trace["update"]) * trace["candidate"] + trace["update"] * h_prev
+    torch.testing.assert_close(mixed, trace["h"])
+    assert "c" not in trace
+    with pytest.raises(ValueError, match="one-layer"):
+        gate_trace(RNN(3, 5), x)

@@ -19,6 +19,8 @@ __all__ = [
     "check_close",
     "check_function",
     "check_gradient_factor",
+    "check_gru_step",
+    "check_lstm_param_count",
     "check_rnn_param_count",
     "check_rnn_step",
     "check_softmax",
@@ -253,3 +255,43 @@ def check_clipped_component(
     if isinstance(answer, (int, float)) and abs(answer - part) <= 1e-12 * max(part, 1.0):
         return _verdict(False, "clipping rescales the whole vector, this part too", quiet)
     return check_close(answer, right, atol=0.0, rtol=1e-6, quiet=quiet)
+
+
+# Chapter 3 ---------------------------------------------------------------------------
+
+
+def check_gru_step(fn: Callable, *, quiet: bool = False) -> Feedback:
+    """Check ``fn(x, h, W_ih, W_hh, b_ih, b_hh) -> h'`` for one GRU step in PyTorch's
+    layout (gates r, z, n stacked in that order; chapter 3)."""
+    from seqlab.rnn import gru_cell
+
+    gen = torch.Generator().manual_seed(3)
+    inputs = []
+    for batch, d, h in [(1, 2, 3), (3, 4, 5)]:
+        x, state = torch.randn(batch, d, generator=gen), torch.randn(batch, h, generator=gen)
+        w_ih, w_hh = torch.randn(3 * h, d, generator=gen), torch.randn(3 * h, h, generator=gen)
+        b_ih, b_hh = torch.randn(3 * h, generator=gen), torch.randn(3 * h, generator=gen)
+        inputs.append((x, state, w_ih, w_hh, b_ih, b_hh))
+    return check_function(
+        lambda args: fn(*args),
+        lambda a: gru_cell(a[0] @ a[2].T + a[4], a[1], a[3], a[5]),
+        inputs,
+        name="your GRU step",
+        hints=["the reset gate multiplies (W_hn h + b_hn), inside the candidate's tanh", None],
+        quiet=quiet,
+    )
+
+
+def check_lstm_param_count(
+    answer, input_size: int = 10, hidden_size: int = 20, *, quiet: bool = False
+) -> Feedback:
+    """Check the number of parameters of ``nn.LSTM(input_size, hidden_size)`` (chapter 3)."""
+    h, d = hidden_size, input_size
+    right = 4 * (h * d + h * h + 2 * h)
+    if isinstance(answer, bool) or not isinstance(answer, int):
+        return _verdict(False, f"give a whole number, got {answer!r}", quiet)
+    if answer == right:
+        return _verdict(True, f"{right} = 4 (H·D + H·H + 2H): four gates, each an RNN layer", quiet)
+    if answer == right // 4:
+        return _verdict(False, "that is one gate; an LSTM has four (i, f, g, o)", quiet)
+    return _verdict(False, f"{answer} is not it; count the four gates' weights and biases", quiet)

@@ -102,3 +102,58 @@ def draw_unrolled(ax, steps: int = 4, cell: str = "RNN", state: str = "h", inp: 
         ax.annotate("", (x0, 0.4), left, arrowprops=arrow)
         label = f"${state}_{{{t}}}$" if t == 0 else ""
         ax.text(x0 - 1.1, 0.55, label, ha="right", va="bottom")
+
+
+def draw_lstm_cell(ax) -> None:
+    """Draw one LSTM step: the cell-state line on top, the four gates below it.
+
+    Matches ``seqlab.rnn.lstm_cell``: c_t = f * c_{t-1} + i * g, h_t = o * tanh(c_t).
+
+    Taught in chapter 3.
+    """
+    ax.set_axis_off()
+    ax.set_xlim(-0.5, 10.5)
+    ax.set_ylim(-1.2, 5.2)
+    line = {"color": INK, "lw": 1.6}
+    arrow = {"arrowstyle": "-|>", "color": INK, "lw": 1.4, "mutation_scale": 12}
+
+    def node(x, y, text, colour="white", r=0.32):
+        ax.add_patch(mpl.patches.Circle((x, y), r, fc=colour, ec=INK, lw=1.4, zorder=3))
+        ax.text(x, y, text, ha="center", va="center", zorder=4, fontsize=12)
+
+    def gate(x, text, name):
+        ax.add_patch(
+            mpl.patches.FancyBboxPatch(
+                (x - 0.45, 0.6), 0.9, 0.7, boxstyle="round,pad=0.05", fc=PALETTE[0], ec=INK
+            )
+        )
+        ax.text(x, 0.95, text, ha="center", va="center", color="white", weight="bold")
+        ax.text(x + 0.1, 0.2, name, ha="left", va="center", fontsize=10)
+
+    ax.plot([0, 10], [4.2, 4.2], **line)  # cell state c
+    ax.text(-0.3, 4.5, "$c_{t-1}$", ha="center")
+    ax.text(10.2, 4.5, "$c_t$", ha="center")
+    ax.plot([0, 7.6], [-0.5, -0.5], **line)  # [h_{t-1}, x_t] bus
+    ax.text(-0.3, -0.95, "$h_{t-1}, x_t$", ha="left")
+    for x, text, name in [
+        (2, r"$\sigma$", "forget f"),
+        (4, r"$\sigma$", "input i"),
+        (5.4, "tanh", "candidate g"),
+        (7.6, r"$\sigma$", "output o"),
+    ]:
+        ax.plot([x, x], [-0.5, 0.55], **line)
+        gate(x, text, name)
+    ax.annotate("", (2, 3.88), (2, 1.35), arrowprops=arrow)  # f -> x node
+    node(2, 4.2, "×")
+    node(4.7, 2.6, "×")  # i * g
+    ax.annotate("", (4.45, 2.38), (4, 1.35), arrowprops=arrow)
+    ax.annotate("", (4.95, 2.38), (5.4, 1.35), arrowprops=arrow)
+    ax.annotate("", (4.7, 3.88), (4.7, 2.92), arrowprops=arrow)
+    node(4.7, 4.2, "+")
+    ax.plot([8.6, 8.6], [4.2, 3.3], **line)  # c_t -> tanh
+    node(8.6, 3.0, "tanh", colour="#f5f5f5", r=0.38)
+    node(8.6, 1.8, "×")
+    ax.annotate("", (8.6, 2.12), (8.6, 2.62), arrowprops=arrow)
+    ax.annotate("", (8.3, 1.7), (7.6, 1.35), arrowprops=arrow)
+    ax.annotate("", (10.2, 1.8), (8.92, 1.8), arrowprops=arrow)
+    ax.text(10.25, 2.05, "$h_t$", ha="center")

@@ -47,13 +47,18 @@ def lstm_cell(xw: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor], w_hh, 
     c' = f * c + i * g, h' = o * tanh(c').
     """
     h, c = state
-    gates = xw + h @ w_hh.T
-    if b_hh is not None:
-        gates = gates + b_hh
-    i, f, g, o = gates.chunk(4, dim=-1)  # each (B, H)
-    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-    h = torch.sigmoid(o) * torch.tanh(c)
+    i, f, g, o = lstm_gate_values(xw, h, w_hh, b_hh)
+    c = f * c + i * g
+    h = o * torch.tanh(c)
     return h, c
+
+
+def lstm_gate_values(xw: torch.Tensor, h: torch.Tensor, w_hh, b_hh):
+    """The activated gates (i, f, g, o) of one LSTM step, each (B, H)."""
+    gates = torch.addmm(xw if b_hh is None else xw + b_hh, h, w_hh.T)  # (B, 4H)
+    i, f, _, o = torch.sigmoid(gates).chunk(4, dim=-1)  # one call for the three gates
+    g = torch.tanh(gates[:, 2 * h.shape[-1] : 3 * h.shape[-1]])
+    return i, f, g, o
 
 
 def gru_cell(xw: torch.Tensor, h: torch.Tensor, w_hh, b_hh):
@@ -62,15 +67,19 @@ def gru_cell(xw: torch.Tensor, h: torch.Tensor, w_hh, b_hh):
     Gates in torch's order: reset r, update z, candidate n;
     n = tanh(x_n + r * (W_hn h + b_hn)), h' = (1 - z) * n + z * h.
     """
-    hw = h @ w_hh.T
-    if b_hh is not None:
-        hw = hw + b_hh
+    _, z, n = gru_gate_values(xw, h, w_hh, b_hh)
+    return (1 - z) * n + z * h
+
+
+def gru_gate_values(xw: torch.Tensor, h: torch.Tensor, w_hh, b_hh):
+    """The reset gate r, update gate z and candidate n of one GRU step, each (B, H)."""
+    hw = h @ w_hh.T if b_hh is None else torch.addmm(b_hh, h, w_hh.T)  # (B, 3H)
     x_r, x_z, x_n = xw.chunk(3, dim=-1)
     h_r, h_z, h_n = hw.chunk(3, dim=-1)
     r = torch.sigmoid(x_r + h_r)
     z = torch.sigmoid(x_z + h_z)
     n = torch.tanh(x_n + r * h_n)
-    return (1 - z) * n + z * h
+    return r, z, n
 
 
 class _Recurrent(nn.Module):
@@ -127,9 +136,10 @@ class _Recurrent(nn.Module):
 
     def _run_layer(self, xw, state, w_hh, b_hh):
         """xw: (B, L, gates*H) -> states (B, L, H) and the final state."""
+        xw = xw.transpose(0, 1).contiguous()  # (L, B, gates*H): each step contiguous
         outputs = []
-        for t in range(xw.shape[1]):
-            state = self._step(xw[:, t], state, w_hh, b_hh)
+        for xw_t in xw:
+            state = self._step(xw_t, state, w_hh, b_hh)
             outputs.append(self._hidden(state))
         return torch.stack(outputs, dim=1), state
 
@@ -326,6 +336,48 @@ class GRU(_Recurrent):
 
     def _step(self, xw_t, h, w_hh, b_hh):
         return gru_cell(xw_t, h, w_hh, b_hh)
+
+
+@torch.no_grad()
+def gate_trace(module: LSTM | GRU, x: torch.Tensor) -> dict[str, torch.Tensor]:
+    """The gate activations of a one-layer :class:`LSTM` or :class:`GRU` at every step.
+
+    Args:
+        module: a one-layer seqlab LSTM or GRU.
+        x: ``(B, L, input_size)``.
+
+    Returns:
+        Each ``(B, L, H)``. LSTM: ``input``, ``forget``, ``output`` (sigmoid gates),
+        ``candidate`` (tanh), the cell state ``c`` and ``h``. GRU: ``reset``, ``update``,
+        ``candidate`` and ``h``.
+
+    Taught in chapter 3.
+    """
+    if not isinstance(module, (LSTM, GRU)) or module.num_layers != 1:
+        raise ValueError("module must be a one-layer seqlab.rnn.LSTM or GRU")
+    x = module._check_input(x)
+    w_ih, w_hh, b_ih, b_hh = module.layer(0)
+    xw = x @ w_ih.T + (b_ih if b_ih is not None else 0)  # (B, L, gates*H)
+    h = c = x.new_zeros(x.shape[0], module.hidden_size)
+    names = (
+        ("input", "forget", "candidate", "output")
+        if isinstance(module, LSTM)
+        else ("reset", "update", "candidate")
+    )
+    trace: dict[str, list[torch.Tensor]] = {k: [] for k in (*names, "c", "h")}
+    for t in range(x.shape[1]):
+        if isinstance(module, LSTM):
+            i, f, g, o = values = lstm_gate_values(xw[:, t], h, w_hh, b_hh)
+            c = f * c + i * g
+            h = o * torch.tanh(c)
+            trace["c"].append(c)
+        else:
+            _, z, n = values = gru_gate_values(xw[:, t], h, w_hh, b_hh)
+            h = (1 - z) * n + z * h
+        for name, value in zip(names, values, strict=True):
+            trace[name].append(value)
+        trace["h"].append(h)
+    return {name: torch.stack(v, dim=1) for name, v in trace.items() if v}
 
 
 @torch.no_grad()

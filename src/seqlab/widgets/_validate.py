@@ -31,18 +31,21 @@ def as_float_array(value, name: str, ndim: int) -> np.ndarray:
 
 def as_labels(labels, name: str, count: int, what: str) -> list[str]:
     """``labels`` as a list of ``count`` strings; ``what`` names the dimension they label."""
+    if isinstance(labels, np.ndarray):  # e.g. np.array(["a", "b"])
+        labels = labels.tolist()
     if isinstance(labels, str) or not isinstance(labels, Sequence):
         raise TypeError(f"{name} must be a sequence of strings, got {type(labels).__name__}")
-    labels = list(labels)
     for i, label in enumerate(labels):
         if not isinstance(label, str):
             raise TypeError(f"{name}[{i}] must be a str, got {type(label).__name__}")
+    labels = [str(label) for label in labels]  # plain str, also for str subclasses
     if len(labels) != count:
         raise ValueError(f"{name} has {len(labels)} labels but {what} has {count}")
     return labels
 
 
 def check_index(index, count: int) -> int:
+    """``index`` as an int in ``[0, count)``."""
     if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
         raise TypeError(f"index must be an int, got {type(index).__name__}")
     if not 0 <= index < count:
@@ -50,7 +53,10 @@ def check_index(index, count: int) -> int:
     return int(index)
 
 
-def stylesheet(name: str) -> str:
-    """The widgets' shared ``common.css`` followed by the widget's own ``name``."""
+def front_end(name: str) -> tuple[str, str]:
+    """The widget's JS module and CSS, each preceded by the shared ``common.js``/``.css``."""
     here = Path(__file__).parent
-    return (here / "common.css").read_text() + (here / name).read_text()
+    return tuple(  # type: ignore[return-value]
+        (here / f"common.{ext}").read_text() + (here / f"{name}.{ext}").read_text()
+        for ext in ("js", "css")
+    )

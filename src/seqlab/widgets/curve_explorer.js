@@ -1,22 +1,9 @@
 // CurveExplorer: a slider or dropdown picks one of several precomputed curves.
 // Pure DOM + SVG, no network: it must work in the static site with no kernel.
-const NS = "http://www.w3.org/2000/svg";
+// NS, node() and fmt() come from common.js.
 const W = 640, H = 360, M = { left: 70, right: 20, top: 36, bottom: 52 };
 
-function node(tag, attrs = {}, parent = null, ns = NS) {
-  const el = ns ? document.createElementNS(ns, tag) : document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
-  if (parent) parent.appendChild(el);
-  return el;
-}
-
-function fmt(v) {
-  const a = Math.abs(v);
-  if (a !== 0 && (a >= 1e4 || a < 1e-2)) return v.toExponential(0).replace("e+", "e");
-  return String(+v.toPrecision(3));
-}
-
-function niceTicks(lo, hi, n = 5) {
+function niceTicks(lo, hi, n = 6) {
   const span = hi - lo || 1;
   const step0 = span / n;
   const mag = 10 ** Math.floor(Math.log10(step0));
@@ -36,8 +23,13 @@ function logTicks(lo, hi) {
 }
 
 function scale(values, log) {
-  const v = log ? values.map(Math.log10) : values;
-  let lo = Math.min(...v), hi = Math.max(...v);
+  // a loop, not Math.min(...v): long curves would overflow the argument list
+  let lo = Infinity, hi = -Infinity;
+  for (const x of values) {
+    const v = log ? Math.log10(x) : x;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
   if (lo === hi) { lo -= 1; hi += 1; }
   const pad = log ? 0 : 0.04 * (hi - lo);
   return { lo: lo - pad, hi: hi + pad, log, f: (x) => (log ? Math.log10(x) : x) };
@@ -49,16 +41,23 @@ function render({ model, el }) {
 
   const bar = node("div", { class: "seqlab-controls" }, el, null);
   const label = node("label", {}, bar, null);
-  let control;
-  if (model.get("control") === "dropdown") {
-    control = node("select", { "data-role": "select" }, label, null);
-    model.get("labels").forEach((text, i) => {
-      const opt = node("option", { value: String(i) }, control, null);
-      opt.textContent = text;
-    });
-  } else {
-    control = node("input", { type: "range", min: "0", step: "1", "data-role": "slider" }, label, null);
-    control.max = String(model.get("labels").length - 1);
+  const dropdown = model.get("control") === "dropdown";
+  const control = dropdown
+    ? node("select", { "data-role": "select" }, label, null)
+    : node("input", { type: "range", min: "0", step: "1", "data-role": "slider" }, label, null);
+  let shownLabels = null;
+  function setChoices(labels) {  // (re)build the options or the slider's range
+    if (shownLabels === labels) return;
+    shownLabels = labels;
+    if (dropdown) {
+      control.replaceChildren(...labels.map((text, i) => {
+        const opt = node("option", { value: String(i) }, null, null);
+        opt.textContent = text;
+        return opt;
+      }));
+    } else {
+      control.max = String(labels.length - 1);
+    }
   }
   control.setAttribute("aria-label", model.get("param_name") || "curve");
   const readout = node("span", { class: "seqlab-readout", "data-role": "readout" }, bar, null);
@@ -72,6 +71,7 @@ function render({ model, el }) {
     const py = (y) => H - M.bottom - ((sy.f(y) - sy.lo) / (sy.hi - sy.lo)) * (H - M.top - M.bottom);
     const path = (ys) => ys.map((y, i) => `${i ? "L" : "M"}${px(xs[i]).toFixed(2)},${py(y).toFixed(2)}`).join("");
 
+    setChoices(labels);
     svg.replaceChildren();
     node("title", {}, svg).textContent = model.get("title") || "curves";
     const axes = node("g", { class: "seqlab-axes" }, svg);
@@ -118,16 +118,13 @@ function render({ model, el }) {
   };
   control.addEventListener("input", pick);
   control.addEventListener("change", pick);
+  // live updates in Jupyter (in the static page nothing changes from outside)
   const redraw = () => draw();
-  for (const name of ["x", "curves", "labels", "index", "logx", "logy", "show_all", "title", "xlabel", "ylabel"]) {
-    model.on(`change:${name}`, redraw);
-  }
+  const traits = ["x", "curves", "labels", "index", "param_name", "logx", "logy", "show_all",
+    "title", "xlabel", "ylabel"];
+  for (const name of traits) model.on(`change:${name}`, redraw);
   draw();
-  return () => {
-    for (const name of ["x", "curves", "labels", "index", "logx", "logy", "show_all", "title", "xlabel", "ylabel"]) {
-      model.off(`change:${name}`, redraw);
-    }
-  };
+  return () => { for (const name of traits) model.off(`change:${name}`, redraw); };
 }
 
 export default { render };

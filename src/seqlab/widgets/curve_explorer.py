@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 
 import anywidget
 import numpy as np
 import traitlets
 
-from seqlab.widgets._validate import as_float_array, as_labels, check_index, stylesheet
+from seqlab.widgets._validate import as_float_array, as_labels, check_index, front_end
 
-HERE = Path(__file__).parent
 CONTROLS = ("slider", "dropdown")
 
 
@@ -41,8 +39,7 @@ class CurveExplorer(anywidget.AnyWidget):
     Used in chapters 0, 2, 5, 7, 8 and 10.
     """
 
-    _esm = HERE / "curve_explorer.js"
-    _css = stylesheet("curve_explorer.css")
+    _esm, _css = front_end("curve_explorer")
 
     x = traitlets.List(traitlets.Float()).tag(sync=True)
     curves = traitlets.List(traitlets.List(traitlets.Float())).tag(sync=True)

@@ -1,17 +1,10 @@
 // HeatmapViewer: rows and columns labelled with tokens; hovering a token highlights
 // its row or column and shows the values. A dropdown picks the matrix, an optional
 // step slider reveals rows one at a time. Pure DOM + SVG, no network.
-const NS = "http://www.w3.org/2000/svg";
+// NS, node() and fmt() come from common.js.
 const CELL = 34, GAP = 2;
 // viridis, sampled: perceptually uniform and legible on light and dark backgrounds
 const STOPS = ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#b5de2b", "#fde725"];
-
-function node(tag, attrs = {}, parent = null, ns = NS) {
-  const el = ns ? document.createElementNS(ns, tag) : document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
-  if (parent) parent.appendChild(el);
-  return el;
-}
 
 function hex(c) { return [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16)); }
 
@@ -44,10 +37,12 @@ function render({ model, el }) {
   const svg = node("svg", { "data-role": "plot", role: "img" }, el);
 
   let cells = [], rowLabels = [], colLabels = [];
+  let drawnIndex = null;  // the stepper starts again at step 1 when the matrix changes
 
   function current() {
     const i = Math.min(Math.max(model.get("index"), 0), model.get("matrices").length - 1);
-    return { i, m: model.get("matrices")[i], rows: model.get("row_labels")[i], cols: model.get("col_labels")[i] };
+    const m = model.get("matrices")[i];
+    return { i, m, rows: model.get("row_labels")[i], cols: model.get("col_labels")[i] };
   }
   const digits = () => model.get("digits");
   const shown = (m) => (step ? Number(step.value) : m.length);
@@ -57,8 +52,8 @@ function render({ model, el }) {
     if (step) {
       const r = shown(m) - 1;
       const best = m[r].indexOf(Math.max(...m[r]));
-      readout.textContent = `step ${r + 1}: ${model.get("row_title")} '${rows[r]}' looks most at ` +
-        `${model.get("col_title")} '${cols[best]}' (${m[r][best].toFixed(digits())})`;
+      readout.textContent = `step ${r + 1} of ${m.length}: ${model.get("row_title")} '${rows[r]}' ` +
+        `looks most at ${model.get("col_title")} '${cols[best]}' (${m[r][best].toFixed(digits())})`;
     } else {
       readout.textContent = "Hover a row or column label, or a cell, to see its values.";
     }
@@ -71,7 +66,7 @@ function render({ model, el }) {
   function highlight(r, c) {
     clear();
     const { m, rows, cols } = current();
-    const d = digits();
+    const d = digits(), visible = shown(m);
     if (r !== null) rowLabels[r].classList.add("seqlab-hl");
     if (c !== null) colLabels[c].classList.add("seqlab-hl");
     for (const cell of cells) {
@@ -79,12 +74,16 @@ function render({ model, el }) {
       if ((r !== null && cr === r) || (c !== null && cc === c)) cell.classList.add("seqlab-hl");
     }
     const rt = model.get("row_title"), ct = model.get("col_title");
-    if (r !== null && c !== null) {
+    if (r !== null && r >= visible) {  // the stepper has not reached this row yet
+      readout.textContent = `${rt} '${rows[r]}' is not produced yet (step ${r + 1} of ${m.length})`;
+    } else if (r !== null && c !== null) {
       readout.textContent = `${rt} '${rows[r]}' → ${ct} '${cols[c]}': ${m[r][c].toFixed(d)}`;
     } else if (r !== null) {
-      readout.textContent = `${rt} '${rows[r]}' → ` + cols.map((t, k) => `${t}: ${m[r][k].toFixed(d)}`).join(", ");
+      readout.textContent = `${rt} '${rows[r]}' → ` +
+        cols.map((t, k) => `${t}: ${m[r][k].toFixed(d)}`).join(", ");
     } else {
-      readout.textContent = `${ct} '${cols[c]}' ← ` + rows.map((t, k) => `${t}: ${m[k][c].toFixed(d)}`).join(", ");
+      readout.textContent = `${ct} '${cols[c]}' ← ` +
+        rows.slice(0, visible).map((t, k) => `${t}: ${m[k][c].toFixed(d)}`).join(", ");
     }
   }
 
@@ -103,8 +102,9 @@ function render({ model, el }) {
     if (select) select.value = String(i);
     if (step) {
       step.max = String(m.length);
-      if (Number(step.value) > m.length || Number(step.value) < 1) step.value = "1";
+      if (i !== drawnIndex) step.value = "1";
     }
+    drawnIndex = i;
     node("title", {}, svg).textContent = model.get("title") || "heatmap";
     node("text", { x: 4, y: 16, class: "seqlab-title" }, svg).textContent = model.get("title");
     node("text", { x: left, y: 36, class: "seqlab-axis-title" }, svg)
@@ -152,8 +152,8 @@ function render({ model, el }) {
     const grad = node("linearGradient", { id: `seqlab-grad-${Math.random().toString(36).slice(2)}`, x1: 0, y1: 1, x2: 0, y2: 0 }, svg);
     STOPS.forEach((s, k) => node("stop", { offset: k / (STOPS.length - 1), "stop-color": s }, grad));
     node("rect", { x: bx, y: top, width: 14, height: bh, fill: `url(#${grad.id})` }, svg);
-    node("text", { x: bx + 18, y: top + 10, class: "seqlab-tick" }, svg).textContent = vmax.toFixed(2);
-    node("text", { x: bx + 18, y: top + bh, class: "seqlab-tick" }, svg).textContent = vmin.toFixed(2);
+    node("text", { x: bx + 18, y: top + 10, class: "seqlab-tick" }, svg).textContent = fmt(vmax, 1);
+    node("text", { x: bx + 18, y: top + bh, class: "seqlab-tick" }, svg).textContent = fmt(vmin, 1);
     idle();
   }
 
@@ -161,12 +161,12 @@ function render({ model, el }) {
     select.addEventListener("change", () => {
       model.set("index", Number(select.value));
       model.save_changes();
-      if (step) step.value = "1";
       draw();
     });
   }
   if (step) step.addEventListener("input", draw);
-  const names = ["matrices", "row_labels", "col_labels", "index", "vmin", "vmax", "title", "stepper"];
+  const names = ["matrices", "row_labels", "col_labels", "index", "vmin", "vmax", "title",
+    "row_title", "col_title", "digits"];
   for (const name of names) model.on(`change:${name}`, draw);
   draw();
   return () => { for (const name of names) model.off(`change:${name}`, draw); };

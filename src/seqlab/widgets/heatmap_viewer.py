@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import anywidget
 import numpy as np
 import traitlets
 
-from seqlab.widgets._validate import as_float_array, as_labels, check_index, stylesheet
-
-HERE = Path(__file__).parent
+from seqlab.widgets._validate import as_float_array, as_labels, check_index, front_end
 
 
 def _per_matrix(labels, count: int, name: str) -> list:
@@ -64,8 +60,7 @@ class HeatmapViewer(anywidget.AnyWidget):
     Used in chapters 0, 2, 5, 7, 8 and 10.
     """
 
-    _esm = HERE / "heatmap_viewer.js"
-    _css = stylesheet("heatmap_viewer.css")
+    _esm, _css = front_end("heatmap_viewer")
 
     matrices = traitlets.List(traitlets.List(traitlets.List(traitlets.Float()))).tag(sync=True)
     row_labels = traitlets.List(traitlets.List(traitlets.Unicode())).tag(sync=True)
