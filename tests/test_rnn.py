@@ -24,12 +24,17 @@ def initial_state(twin, layers, batch, hidden, dtype):
 @pytest.mark.parametrize(("dtype", "tol"), [(torch.float64, 1e-10), (torch.float32, 1e-5)])
 @pytest.mark.parametrize("batch_first", [True, False])
 @pytest.mark.parametrize("with_h0", [False, True])
-def test_outputs_and_gradients_match_torch(ours, twin, kwargs, dtype, tol, batch_first, with_h0):
+@pytest.mark.parametrize(("layers", "input_size", "hidden"), [(1, 4, 6), (2, 3, 8), (3, 5, 2)])
+def test_outputs_and_gradients_match_torch(
+    ours, twin, kwargs, dtype, tol, batch_first, with_h0, layers, input_size, hidden
+):
     torch.manual_seed(0)
-    ref = twin(4, 6, num_layers=2, batch_first=batch_first, **kwargs).to(dtype)
+    ref = twin(input_size, hidden, num_layers=layers, batch_first=batch_first, **kwargs)
+    ref = ref.to(dtype)
     mine = ours.from_torch(ref)
-    x = torch.randn(3, 5, 4, dtype=dtype, requires_grad=True)
-    h0 = initial_state(twin, 2, 5 if not batch_first else 3, 6, dtype) if with_h0 else None
+    x = torch.randn(3, 5, input_size, dtype=dtype, requires_grad=True)
+    batch = 3 if batch_first else 5
+    h0 = initial_state(twin, layers, batch, hidden, dtype) if with_h0 else None
     out_ref, h_ref = ref(x, h0)
     out, h = mine(x, h0)
     torch.testing.assert_close(out, out_ref, atol=tol, rtol=tol)
@@ -182,3 +187,16 @@ def test_gate_trace_reproduces_the_states():
     assert "c" not in trace
     with pytest.raises(ValueError, match="one-layer"):
         gate_trace(RNN(3, 5), x)
+
+
+def test_regressor_reads_the_last_state():
+    from seqlab.rnn import RNNRegressor
+
+    torch.manual_seed(0)
+    model = RNNRegressor("gru", 2, 5)
+    x = torch.randn(4, 7, 2)
+    expected = model.head(model.rnn(x)[0][:, -1]).squeeze(-1)
+    torch.testing.assert_close(model(x), expected)
+    assert model(x).shape == (4,)
+    with pytest.raises(ValueError, match="cell must be one of"):
+        RNNRegressor("transformer", 2, 5)

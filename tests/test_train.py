@@ -112,3 +112,30 @@ def test_model_output_shape_is_checked():
 
     with pytest.raises(ValueError, match=r"model output must be \(B, L, classes\)"):
         fit(WrongShape(), repeat_task(torch.Generator()), steps=1, progress=False)
+
+
+def test_same_seed_same_loss_history():
+    def run(seed):
+        m = model(seed)
+        return fit(m, repeat_task(torch.Generator().manual_seed(seed)), steps=15, progress=False)
+
+    assert run(0).loss == run(0).loss
+    assert run(0).loss != run(1).loss
+
+
+def test_regression_loss_on_the_adding_problem():
+    from seqlab.data import adding_problem, task_stream
+    from seqlab.rnn import RNNRegressor
+    from seqlab.train import regression_loss
+
+    torch.manual_seed(0)
+    m = RNNRegressor("gru", 2, 8)
+    batch = adding_problem(16, length=6, generator=torch.Generator().manual_seed(0))
+    loss, metric = regression_loss(m, batch)
+    torch.testing.assert_close(loss, ((m(batch.x) - batch.y) ** 2).mean())
+    assert metric == pytest.approx(loss.item())
+    stream = task_stream("adding", 32, length=6, generator=torch.Generator().manual_seed(0))
+    history = fit(m, stream, steps=60, lr=1e-2, loss_fn=regression_loss, progress=False)
+    assert history.loss[-1] < history.loss[0]
+    with pytest.raises(ValueError, match="model output must have shape"):
+        regression_loss(lambda x: x[..., 0], batch)

@@ -21,9 +21,14 @@ __all__ = [
     "RNN",
     "RNNLM",
     "RNNLMConfig",
+    "RNNRegressor",
+    "gate_trace",
     "gru_cell",
+    "gru_gate_values",
     "lstm_cell",
+    "lstm_gate_values",
     "rnn_cell",
+    "set_spectral_radius",
     "state_gradient_norms",
 ]
 
@@ -544,3 +549,31 @@ class RNNLM(nn.Module):
         self.train(was_training)
         ids = torch.cat(out)
         return vocab.decode(ids) if isinstance(prompt, str) else ids
+
+
+class RNNRegressor(nn.Module):
+    """A recurrent layer that reads float features and predicts one number per sequence.
+
+    Used for the adding problem: the prediction is a linear read-out of the last state.
+
+    Args:
+        cell: ``"rnn"``, ``"lstm"`` or ``"gru"``.
+        input_size: features per step.
+        hidden_size: units of the recurrent layer.
+
+    Shape:
+        x ``(B, L, input_size)`` -> ``(B,)``.
+
+    Taught in chapter 3.
+    """
+
+    def __init__(self, cell: str, input_size: int, hidden_size: int):
+        super().__init__()
+        if cell not in CELLS:
+            raise ValueError(f"cell must be one of {sorted(CELLS)}, got {cell!r}")
+        self.rnn = CELLS[cell](input_size, hidden_size)
+        self.head = nn.Linear(hidden_size, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out, _ = self.rnn(x)  # (B, L, H)
+        return self.head(out[:, -1]).squeeze(-1)  # (B,)

@@ -25,7 +25,7 @@ from tqdm.auto import tqdm
 
 from seqlab.data.batch import TaskBatch
 
-__all__ = ["History", "cache_dir", "evaluate", "fit", "sequence_loss"]
+__all__ = ["History", "cache_dir", "evaluate", "fit", "regression_loss", "sequence_loss"]
 
 Loss = Callable[[nn.Module, TaskBatch], tuple[torch.Tensor, float]]
 
@@ -63,6 +63,18 @@ def sequence_loss(model: nn.Module, batch: TaskBatch) -> tuple[torch.Tensor, flo
     loss = nn.functional.cross_entropy(picked, target)
     accuracy = (picked.argmax(-1) == target).float().mean().item()
     return loss, accuracy
+
+
+def regression_loss(model: nn.Module, batch: TaskBatch) -> tuple[torch.Tensor, float]:
+    """Mean squared error of ``model(batch.x)`` ``(B,)`` against ``batch.y``; the metric is
+    the same MSE (lower is better)."""
+    prediction = model(batch.x)
+    if prediction.shape != batch.y.shape:
+        raise ValueError(
+            f"model output must have shape {tuple(batch.y.shape)}, got {tuple(prediction.shape)}"
+        )
+    loss = nn.functional.mse_loss(prediction, batch.y)
+    return loss, loss.item()
 
 
 @torch.no_grad()
