@@ -110,3 +110,10 @@ def test_exercises_have_hidden_solutions(path):
     assert exercises >= 1, f"{path.name} has no exercise"
     assert text.count("{solution}") == exercises, f"{path.name}: an exercise lacks a solution"
     assert text.count(":class: dropdown") >= exercises, f"{path.name}: a solution is not hidden"
+
+
+def test_package_metadata_points_at_the_same_repository():
+    import tomllib
+
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert meta["project"]["urls"]["Homepage"] == REPO_URL
