@@ -11,6 +11,7 @@ Taught in chapter 1.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -100,7 +101,9 @@ def cache_dir() -> Path:
     return Path(os.environ.get("SEQLAB_CACHE_DIR", Path.home() / ".cache" / "seqlab"))
 
 
+@functools.lru_cache(maxsize=1)
 def _source_hash() -> str:
+    """Hash of the seqlab source this process imported (read once)."""
     root = Path(__file__).parent
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*.py")):
@@ -176,8 +179,7 @@ def fit(
     optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
     history = History()
     model.train()
-    total = steps if steps is not None else None
-    bar = tqdm(total=total, desc=desc, disable=not progress, leave=False)
+    bar = tqdm(total=steps, desc=desc, disable=not progress, leave=False)
     start = time.perf_counter()
     step = 0
     while (steps is not None and step < steps) or (
