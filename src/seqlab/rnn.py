@@ -39,9 +39,7 @@ __all__ = [
 
 def rnn_cell(xw: torch.Tensor, h: torch.Tensor, w_hh, b_hh, nonlinearity: str = "tanh"):
     """h' = act(W_ih x + b_ih + W_hh h + b_hh).   xw, h: (B, H) -> (B, H)."""
-    pre = xw + h @ w_hh.T
-    if b_hh is not None:
-        pre = pre + b_hh
+    pre = torch.addmm(xw if b_hh is None else xw + b_hh, h, w_hh.T)
     return torch.tanh(pre) if nonlinearity == "tanh" else torch.relu(pre)
 
 
@@ -73,17 +71,15 @@ def gru_cell(xw: torch.Tensor, h: torch.Tensor, w_hh, b_hh):
     n = tanh(x_n + r * (W_hn h + b_hn)), h' = (1 - z) * n + z * h.
     """
     _, z, n = gru_gate_values(xw, h, w_hh, b_hh)
-    return (1 - z) * n + z * h
+    return n + z * (h - n)  # = (1 - z) * n + z * h
 
 
 def gru_gate_values(xw: torch.Tensor, h: torch.Tensor, w_hh, b_hh):
     """The reset gate r, update gate z and candidate n of one GRU step, each (B, H)."""
     hw = h @ w_hh.T if b_hh is None else torch.addmm(b_hh, h, w_hh.T)  # (B, 3H)
-    x_r, x_z, x_n = xw.chunk(3, dim=-1)
-    h_r, h_z, h_n = hw.chunk(3, dim=-1)
-    r = torch.sigmoid(x_r + h_r)
-    z = torch.sigmoid(x_z + h_z)
-    n = torch.tanh(x_n + r * h_n)
+    two = 2 * h.shape[-1]
+    r, z = torch.sigmoid(xw[:, :two] + hw[:, :two]).chunk(2, dim=-1)  # one call for both
+    n = torch.tanh(xw[:, two:] + r * hw[:, two:])
     return r, z, n
 
 
@@ -92,6 +88,7 @@ class _Recurrent(nn.Module):
 
     gates = 1
     twin: type[nn.Module] = nn.RNNBase
+    fold_hidden_bias = True  # False where b_hh sits inside a gate product (GRU's b_hn)
 
     def __init__(
         self,
@@ -197,6 +194,8 @@ class _Recurrent(nn.Module):
             xw = x @ w_ih.T  # (B, L, gates*H): all input projections in one product
             if b_ih is not None:
                 xw = xw + b_ih
+            if self.fold_hidden_bias and b_hh is not None:
+                xw, b_hh = xw + b_hh, None  # added once for all steps, not once per step
             x, final = self._run_layer(xw, self._layer_state(state, k), w_hh, b_hh)
             finals.append(final)
         output = x if self.batch_first else x.transpose(0, 1)
@@ -338,6 +337,7 @@ class GRU(_Recurrent):
 
     gates = 3
     twin = nn.GRU
+    fold_hidden_bias = False
 
     def _step(self, xw_t, h, w_hh, b_hh):
         return gru_cell(xw_t, h, w_hh, b_hh)
