@@ -9,7 +9,8 @@
    ``node_modules`` (installed by ``npm ci`` from the pinned lock file), anywidget's
    front end from the installed anywidget wheel. They are copied into
    ``<site>/_static/_vendor`` after each build, so no page loads anything from
-   another host. Nothing of it is committed.
+   another host. Nothing of it is committed. The site's own stylesheet
+   (``seqlab_site.css``) is copied the same way.
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ def vendor_files(root: Path) -> dict[str, Path]:
     files = {
         "require.js": modules / "requirejs" / "require.js",
         "require_config.js": HERE / "require_config.js",
+        "seqlab_site.css": HERE / "seqlab_site.css",
         "anywidget/index.js": anywidget_frontend(),
     }
     for src in (modules / "@jupyter-widgets" / "html-manager" / "dist").iterdir():
@@ -99,4 +101,5 @@ def copy_vendor(app: Sphinx, exception) -> None:
 def setup(app: Sphinx) -> dict:
     app.connect("config-inited", key_cache_by_code)
     app.connect("build-finished", copy_vendor)
+    app.add_css_file("_vendor/seqlab_site.css")
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
