@@ -190,16 +190,20 @@ class _Recurrent(nn.Module):
         state = self._initial_state(h0, x.shape[0], x)
         finals = []
         for k in range(self.num_layers):
-            w_ih, w_hh, b_ih, b_hh = self.layer(k)
-            xw = x @ w_ih.T  # (B, L, gates*H): all input projections in one product
-            if b_ih is not None:
-                xw = xw + b_ih
+            _, w_hh, _, b_hh = self.layer(k)
+            xw = self._input_projection(x, k)
             if self.fold_hidden_bias and b_hh is not None:
                 xw, b_hh = xw + b_hh, None  # added once for all steps, not once per step
             x, final = self._run_layer(xw, self._layer_state(state, k), w_hh, b_hh)
             finals.append(final)
         output = x if self.batch_first else x.transpose(0, 1)
         return output, self._stack(finals)
+
+    def _input_projection(self, x: torch.Tensor, k: int) -> torch.Tensor:
+        """W_ih x_t + b_ih for every step of layer ``k`` in one product: (B, L, gates*H)."""
+        w_ih, _, b_ih, _ = self.layer(k)
+        xw = x @ w_ih.T
+        return xw if b_ih is None else xw + b_ih
 
     def _layer_state(self, state, k):
         return state[k]
@@ -343,6 +347,22 @@ class GRU(_Recurrent):
         return gru_cell(xw_t, h, w_hh, b_hh)
 
 
+def _walk_one_layer(module: _Recurrent, x: torch.Tensor):
+    """Run a one-layer ``module`` step by step, as ``forward`` does, yielding
+    ``(xw_t, state before, state after)`` so a caller can inspect each step."""
+    x = module._check_input(x)  # (B, L, D)
+    _, w_hh, _, b_hh = module.layer(0)
+    state = module._layer_state(module._initial_state(None, x.shape[0], x), 0)
+    for xw_t in module._input_projection(x, 0).unbind(1):  # each (B, gates*H)
+        before, state = state, module._step(xw_t, state, w_hh, b_hh)
+        yield xw_t, before, state
+
+
+def _check_one_layer(module, kinds: tuple[type, ...], names: str) -> None:
+    if not isinstance(module, kinds) or module.num_layers != 1:
+        raise ValueError(f"module must be a one-layer seqlab {names}")
+
+
 @torch.no_grad()
 def gate_trace(module: LSTM | GRU, x: torch.Tensor) -> dict[str, torch.Tensor]:
     """The gate activations of a one-layer :class:`LSTM` or :class:`GRU` at every step.
@@ -358,30 +378,19 @@ def gate_trace(module: LSTM | GRU, x: torch.Tensor) -> dict[str, torch.Tensor]:
 
     Taught in chapter 3.
     """
-    if not isinstance(module, (LSTM, GRU)) or module.num_layers != 1:
-        raise ValueError("module must be a one-layer seqlab.rnn.LSTM or GRU")
-    x = module._check_input(x)
-    w_ih, w_hh, b_ih, b_hh = module.layer(0)
-    xw = x @ w_ih.T + (b_ih if b_ih is not None else 0)  # (B, L, gates*H)
-    h = c = x.new_zeros(x.shape[0], module.hidden_size)
-    names = (
-        ("input", "forget", "candidate", "output")
-        if isinstance(module, LSTM)
-        else ("reset", "update", "candidate")
-    )
+    _check_one_layer(module, (LSTM, GRU), "LSTM or GRU")
+    _, w_hh, _, b_hh = module.layer(0)
+    lstm = isinstance(module, LSTM)
+    names = ("input", "forget", "candidate", "output") if lstm else ("reset", "update", "candidate")
+    gate_values = lstm_gate_values if lstm else gru_gate_values
     trace: dict[str, list[torch.Tensor]] = {k: [] for k in (*names, "c", "h")}
-    for t in range(x.shape[1]):
-        if isinstance(module, LSTM):
-            i, f, g, o = values = lstm_gate_values(xw[:, t], h, w_hh, b_hh)
-            c = f * c + i * g
-            h = o * torch.tanh(c)
-            trace["c"].append(c)
-        else:
-            _, z, n = values = gru_gate_values(xw[:, t], h, w_hh, b_hh)
-            h = (1 - z) * n + z * h
+    for xw_t, before, after in _walk_one_layer(module, x):
+        values = gate_values(xw_t, module._hidden(before), w_hh, b_hh)
         for name, value in zip(names, values, strict=True):
             trace[name].append(value)
-        trace["h"].append(h)
+        trace["h"].append(module._hidden(after))
+        if lstm:
+            trace["c"].append(after[1])
     return {name: torch.stack(v, dim=1) for name, v in trace.items() if v}
 
 
@@ -399,8 +408,7 @@ def set_spectral_radius(
 
     Taught in chapter 2.
     """
-    if not isinstance(module, RNN) or module.num_layers != 1:
-        raise ValueError("module must be a one-layer seqlab.rnn.RNN")
+    _check_one_layer(module, (RNN,), "RNN")
     if not rho > 0:
         raise ValueError(f"rho must be positive, got {rho!r}")
     h = module.hidden_size
@@ -426,15 +434,9 @@ def state_gradient_norms(module: _Recurrent, x: torch.Tensor) -> torch.Tensor:
 
     Taught in chapters 1 and 2.
     """
-    if not isinstance(module, _Recurrent) or module.num_layers != 1:
-        raise ValueError("module must be a one-layer seqlab RNN, LSTM or GRU")
-    x = module._check_input(x)  # (B, L, D)
-    w_ih, w_hh, b_ih, b_hh = module.layer(0)
-    xw = x @ w_ih.T + (b_ih if b_ih is not None else 0)  # (B, L, gates*H)
-    state = module._layer_state(module._initial_state(None, x.shape[0], x), 0)
+    _check_one_layer(module, (_Recurrent,), "RNN, LSTM or GRU")
     hidden = []
-    for t in range(xw.shape[1]):
-        state = module._step(xw[:, t], state, w_hh, b_hh)
+    for _, _, state in _walk_one_layer(module, x):
         h = module._hidden(state)
         h.retain_grad()
         hidden.append(h)

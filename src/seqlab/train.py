@@ -25,6 +25,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from seqlab.data.batch import TaskBatch
+from seqlab.data.tasks import masked_accuracy
 
 __all__ = ["History", "cache_dir", "evaluate", "fit", "regression_loss", "sequence_loss"]
 
@@ -60,10 +61,8 @@ def sequence_loss(model: nn.Module, batch: TaskBatch) -> tuple[torch.Tensor, flo
             f"model output must be (B, L, classes) = {tuple(batch.y.shape)} + (C,), "
             f"got {tuple(logits.shape)}"
         )
-    picked, target = logits[batch.mask], batch.y[batch.mask]  # (N, C), (N,)
-    loss = nn.functional.cross_entropy(picked, target)
-    accuracy = (picked.argmax(-1) == target).float().mean().item()
-    return loss, accuracy
+    loss = nn.functional.cross_entropy(logits[batch.mask], batch.y[batch.mask])
+    return loss, masked_accuracy(logits, batch)
 
 
 def regression_loss(model: nn.Module, batch: TaskBatch) -> tuple[torch.Tensor, float]:
