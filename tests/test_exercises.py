@@ -116,3 +116,57 @@ def test_chapter_3_checkers_accept_right_and_reject_wrong():
     assert check_lstm_param_count(2560, quiet=True)
     one_gate = check_lstm_param_count(640, quiet=True)
     assert not one_gate and "four" in one_gate.message
+
+
+def test_chapter_4_checkers_accept_right_and_reject_wrong():
+    from seqlab.data import BOS, EOS
+    from seqlab.exercises import check_copy_chance, check_teacher_forcing
+
+    assert check_teacher_forcing(lambda t: ([BOS, *t], [*t, EOS]), quiet=True)
+    swapped = check_teacher_forcing(lambda t: ([*t, EOS], [BOS, *t]), quiet=True)
+    assert not swapped and "<bos>" in swapped.message
+    assert not check_teacher_forcing(lambda t: (t, t), quiet=True)
+    assert check_copy_chance(1e-8, quiet=True)
+    one = check_copy_chance(0.1, quiet=True)
+    assert not one and "one symbol" in one.message
+    added = check_copy_chance(0.8, quiet=True)
+    assert not added and "multiply" in added.message
+    assert check_copy_chance(3**-5, length=5, n_symbols=3, quiet=True)
+
+
+def test_chapter_5_checkers_accept_right_and_reject_wrong():
+    import math
+
+    from seqlab.exercises import check_additive_attention, check_toy_attention
+
+    def additive(query, keys, values, w_query, w_key, v, mask):
+        scores = torch.tanh((query @ w_query.T)[:, None, :] + keys @ w_key.T) @ v
+        weights = torch.softmax(scores.masked_fill(~mask, float("-inf")), dim=-1)
+        return (weights[:, :, None] * values).sum(1), weights
+
+    def unmasked(query, keys, values, w_query, w_key, v, mask):
+        return additive(query, keys, values, w_query, w_key, v, torch.ones_like(mask))
+
+    def no_tanh(query, keys, values, w_query, w_key, v, mask):
+        scores = ((query @ w_query.T)[:, None, :] + keys @ w_key.T) @ v
+        weights = torch.softmax(scores.masked_fill(~mask, float("-inf")), dim=-1)
+        return (weights[:, :, None] * values).sum(1), weights
+
+    assert check_additive_attention(additive, quiet=True)
+    # the first example has no padding, so only the third (padded) one fails
+    missed_mask = check_additive_attention(unmasked, quiet=True)
+    assert not missed_mask and "exactly 0" in missed_mask.message
+    assert not check_additive_attention(no_tanh, quiet=True)
+    shape = check_additive_attention(
+        lambda *a: (additive(*a)[0][:, None], additive(*a)[1]), quiet=True
+    )
+    assert not shape and "expected context" in shape.message
+
+    e2 = math.e**2
+    assert check_toy_attention([e2 / (e2 + 1), 1 / (e2 + 1), 0.0], quiet=True)
+    padded = check_toy_attention([0.8, 0.1, 0.1], quiet=True)
+    assert not padded and "padding" in padded.message
+    # softmax over all three keys, padding included: wrong in the first two weights too
+    s = e2 + 1 + 1
+    assert not check_toy_attention([e2 / s, 1 / s, 0.0], quiet=True)
+    assert not check_toy_attention("0.88", quiet=True)

@@ -49,3 +49,20 @@ def test_figure_shape_and_bad_arguments():
         plot.figure(height=-1)
     with pytest.raises(ValueError, match="context"):
         plot.use_style("poster!")
+
+
+@pytest.mark.parametrize("attention", [False, True])
+def test_encoder_decoder_diagram_has_one_box_per_step(attention):
+    fig, ax = plot.figure()
+    plot.draw_encoder_decoder(ax, source="3 mar", target="03", attention=attention)
+    labels = [t.get_text() for t in ax.texts]
+    assert labels.count("enc") == 5 and labels.count("dec") == 3  # 2 characters + <eos>
+    assert "<bos>" in labels and "<eos>" in labels and "\u2423" in labels  # visible space
+    links = [
+        a for a in ax.texts if getattr(a, "arrowprops", None) and a.arrowprops["arrowstyle"] == "-"
+    ]
+    assert len(links) == (5 * 3 if attention else 0)  # every decoder step to every encoder step
+    assert any("attention" in t for t in labels) == attention
+    plt.close(fig)
+    with pytest.raises(ValueError, match="non-empty"):
+        plot.draw_encoder_decoder(ax, source="", target="03")

@@ -152,17 +152,27 @@ def test_page_offline(browser, base_url, page):
 
 
 def check_widgets_render(page, n_views: int) -> None:
-    """Every widget view is drawn with a non-zero size."""
+    """Every widget view is drawn with a non-zero size, except finished progress bars,
+    which take no space at all."""
     page.wait_for_function(
         """([selector, n]) => [...document.querySelectorAll(selector)]
               .filter(s => {
+                  const view = s.parentElement.querySelector('.widget-subarea, .seqlab-widget');
+                  if (!view) return false;
+                  if (view.querySelector('.widget-hprogress')
+                      && getComputedStyle(view).display === 'none') return true;
                   const box = s.parentElement.getBoundingClientRect();
-                  return box.width > 0 && box.height > 0
-                      && s.parentElement.querySelector('.widget-subarea, .seqlab-widget');
+                  return box.width > 0 && box.height > 0;
               }).length === n""",
         arg=[VIEW, n_views],
         timeout=15_000,
     )
+    empty_bands = page.evaluate(
+        """() => [...document.querySelectorAll('.widget-subarea')]
+              .filter(a => a.querySelector('.widget-hbox[style*="visibility: hidden"]'))
+              .filter(a => a.getBoundingClientRect().height > 0).length"""
+    )
+    assert empty_bands == 0, f"{empty_bands} finished progress bars still take space"
 
 
 # Pages with a seqlab widget (its front end, embedded in the page, names its class).
@@ -179,6 +189,27 @@ def state(widget) -> str:
         """el => (el.querySelector('[data-role=plot]')?.innerHTML || '')
                  + '|' + (el.querySelector('[data-role=readout]')?.textContent || '')"""
     )
+
+
+def check_stepper(widget, step, page):
+    """Each step of the slider reveals exactly one more row, and the readout follows."""
+    cells = widget.locator("[data-role=cell]")
+    n_cols = widget.locator("[data-role=col-label]").count()
+    n_rows = widget.locator("[data-role=row-label]").count()
+
+    def filled():
+        return cells.evaluate_all("cs => cs.filter(c => c.getAttribute('fill') !== 'none').length")
+
+    step.fill("1")
+    assert filled() == n_cols, f"{page}: step 1 should show one row of weights"
+    assert f"step 1 of {n_rows}" in widget.locator("[data-role=readout]").text_content()
+    step.fill(str(n_rows))
+    assert filled() == n_rows * n_cols, f"{page}: the last step should show every row"
+    assert f"step {n_rows} of {n_rows}" in widget.locator("[data-role=readout]").text_content()
+    select = widget.locator("[data-role=select]")
+    if select.count():  # another example starts again at step 1
+        select.select_option(index=0)
+        assert step.input_value() == "1"
 
 
 @pytest.mark.parametrize("page", PAGES_WITH_WIDGETS)
@@ -220,6 +251,9 @@ def test_widgets_respond(browser, base_url, page):
                 )
                 assert after != fills, f"{page}: choosing another matrix changed no cell"
             assert hovered_col
+            step = widget.locator("[data-role=step]")
+            if step.count():  # a decoding stepper: one more row of weights per step
+                check_stepper(widget, step, page)
         assert visit.problems == [], f"{page}:\n" + "\n".join(visit.problems)
     finally:
         visit.close()

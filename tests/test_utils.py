@@ -7,7 +7,13 @@ import pytest
 import torch
 
 import seqlab
-from seqlab.utils import device, environment_report, seed_everything, set_threads
+from seqlab.utils import (
+    count_parameters,
+    device,
+    environment_report,
+    seed_everything,
+    set_threads,
+)
 
 
 def draw():
@@ -70,3 +76,12 @@ def test_environment_report_describes_this_process():
     assert report["torch_threads"] == torch.get_num_threads()
     assert (report["gpu"] is None) == (not torch.cuda.is_available())
     assert report["cpu"]
+
+
+def test_count_parameters_counts_trainable_only():
+    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Linear(4, 2))
+    assert count_parameters(model) == (3 * 4 + 4) + (4 * 2 + 2)
+    model[0].weight.requires_grad_(False)
+    assert count_parameters(model) == 4 + 10
+    with pytest.raises(TypeError, match=r"torch\.nn\.Module"):
+        count_parameters([torch.zeros(3)])

@@ -15,8 +15,10 @@ import torch
 
 __all__ = [
     "Feedback",
+    "check_additive_attention",
     "check_clipped_component",
     "check_close",
+    "check_copy_chance",
     "check_function",
     "check_gradient_factor",
     "check_gru_step",
@@ -24,6 +26,8 @@ __all__ = [
     "check_rnn_param_count",
     "check_rnn_step",
     "check_softmax",
+    "check_teacher_forcing",
+    "check_toy_attention",
     "check_uniform_perplexity",
 ]
 
@@ -295,3 +299,122 @@ def check_lstm_param_count(
     if answer == right // 4:
         return _verdict(False, "that is one gate; an LSTM has four (i, f, g, o)", quiet)
     return _verdict(False, f"{answer} is not it; count the four gates' weights and biases", quiet)
+
+
+# Chapter 4 ---------------------------------------------------------------------------
+
+
+def check_teacher_forcing(fn: Callable, *, quiet: bool = False) -> Feedback:
+    """Check ``fn(target) -> (decoder_input, prediction_target)`` for one target given as
+    a list of ids: ``[BOS] + target`` and ``target + [EOS]`` (chapter 4)."""
+    from seqlab.data.pairs import BOS, EOS
+
+    inputs = [[7, 8, 9], [5], [3, 3, 4, 12, 6]]
+
+    def reference(target):
+        return torch.tensor([[BOS, *target], [*target, EOS]])
+
+    return check_function(
+        lambda target: torch.stack([torch.as_tensor(v) for v in fn(list(target))]),
+        reference,
+        inputs,
+        name="your teacher-forcing pair",
+        hints=[
+            f"the decoder input starts with <bos> (id {BOS}); the target ends with <eos> "
+            f"(id {EOS})",
+            None,
+            None,
+        ],
+        quiet=quiet,
+    )
+
+
+def check_copy_chance(answer, length: int = 8, n_symbols: int = 10, *, quiet: bool = False):
+    """Check the exact-match accuracy of guessing each of ``length`` symbols uniformly
+    from ``n_symbols`` (chapter 4)."""
+    if isinstance(answer, (int, float)) and abs(answer - 1 / n_symbols) < 1e-12:
+        return _verdict(False, "that is one symbol; all of them must be right at once", quiet)
+    if isinstance(answer, (int, float)) and abs(answer - length / n_symbols) < 1e-12:
+        return _verdict(False, "independent chances multiply, they do not add", quiet)
+    return check_close(answer, float(n_symbols) ** -length, atol=0.0, rtol=1e-6, quiet=quiet)
+
+
+# Chapter 5 ---------------------------------------------------------------------------
+
+
+def check_additive_attention(fn: Callable, *, quiet: bool = False) -> Feedback:
+    """Check ``fn(query, keys, values, w_query, w_key, v, mask) -> (context, weights)``,
+    Bahdanau's attention for a batch of single queries (chapter 5).
+
+    Shapes: query ``(B, Dq)``, keys ``(B, S, Dk)``, values ``(B, S, Dv)``, w_query
+    ``(A, Dq)``, w_key ``(A, Dk)``, v ``(A,)``, mask ``(B, S)`` bool (True = may attend).
+    """
+    from seqlab.attention import additive_attention, padding_mask
+
+    gen = torch.Generator().manual_seed(5)
+    inputs = []
+    for batch, s, dq, dk, dv, a, lengths in [
+        (1, 3, 2, 2, 2, 3, [3]),
+        (2, 4, 3, 5, 2, 4, [4, 4]),
+        (3, 5, 4, 3, 6, 2, [5, 2, 1]),
+    ]:
+        r = lambda *shape: torch.randn(*shape, generator=gen)  # noqa: E731
+        inputs.append(
+            (
+                r(batch, dq),
+                r(batch, s, dk),
+                r(batch, s, dv),
+                r(a, dq),
+                r(a, dk),
+                r(a),
+                padding_mask(lengths, s),
+            )
+        )
+
+    def flat(pair, args):
+        context, weights = pair
+        batch, s, dv = args[2].shape
+        if tuple(context.shape) != (batch, dv) or tuple(weights.shape) != (batch, s):
+            raise ValueError(
+                f"expected context {(batch, dv)} and weights {(batch, s)}, got "
+                f"{tuple(context.shape)} and {tuple(weights.shape)}"
+            )
+        return torch.cat([context.flatten(), weights.flatten()])
+
+    return check_function(
+        lambda args: flat(fn(*args), args),
+        lambda args: flat(additive_attention(*args), args),
+        inputs,
+        name="your additive attention",
+        hints=[
+            "score_j = v · tanh(W_q q + W_k k_j); weights = softmax over j; "
+            "context = sum_j w_j v_j",
+            None,
+            "padded positions (mask False) must get weight exactly 0: set their scores to "
+            "-inf before the softmax",
+        ],
+        quiet=quiet,
+    )
+
+
+TOY_QUERY = (1.0, 0.0)
+TOY_KEYS = ((2.0, 0.0), (0.0, 3.0), (2.0, 5.0))
+TOY_MASK = (True, True, False)
+
+
+def check_toy_attention(answer, *, quiet: bool = False) -> Feedback:
+    """Check the three dot-attention weights of :data:`TOY_QUERY` over :data:`TOY_KEYS`
+    with :data:`TOY_MASK` (the third key is padding; chapter 5)."""
+    from seqlab.attention import multiplicative_attention
+
+    keys = torch.tensor([TOY_KEYS])
+    _, weights = multiplicative_attention(
+        torch.tensor([TOY_QUERY]), keys, keys, mask=torch.tensor([TOY_MASK])
+    )
+    try:
+        got = torch.as_tensor(answer, dtype=torch.float32).flatten()
+    except (TypeError, ValueError):
+        return _verdict(False, f"give three numbers, got {answer!r}", quiet)
+    if got.shape == (3,) and got[2] != 0:
+        return _verdict(False, "the third key is padding: its weight is exactly 0", quiet)
+    return check_close(got, weights[0], atol=1e-3, rtol=0.0, quiet=quiet)

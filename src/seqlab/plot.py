@@ -14,7 +14,15 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import seaborn as sns
 
-__all__ = ["PALETTE", "SEQUENTIAL", "figure", "use_style"]
+__all__ = [
+    "PALETTE",
+    "SEQUENTIAL",
+    "draw_encoder_decoder",
+    "draw_lstm_cell",
+    "draw_unrolled",
+    "figure",
+    "use_style",
+]
 
 PALETTE: list[tuple[float, float, float]] = sns.color_palette("colorblind")
 SEQUENTIAL = "viridis"
@@ -157,3 +165,106 @@ def draw_lstm_cell(ax) -> None:
     ax.annotate("", (8.3, 1.7), (7.6, 1.35), arrowprops=arrow)
     ax.annotate("", (10.2, 1.8), (8.92, 1.8), arrowprops=arrow)
     ax.text(10.25, 2.05, "$h_t$", ha="center")
+
+
+def draw_encoder_decoder(
+    ax, source: str = "3 mar", target: str = "03", attention: bool = False
+) -> None:
+    """Draw an RNN encoder–decoder on ``ax``: encoder steps reading ``source`` on the left,
+    decoder steps writing ``target`` on the right.
+
+    Without attention the decoder sees the source only through the final encoder state
+    ``c`` (given to its first step and, as in Cho et al. 2014, to every step). With
+    ``attention=True`` each decoder step also draws on every encoder state.
+
+    Taught in chapters 4 and 5.
+    """
+    if not source or not target:
+        raise ValueError("source and target must be non-empty strings")
+    ax.set_axis_off()
+    arrow = {"arrowstyle": "-|>", "color": INK, "lw": 1.3, "mutation_scale": 12}
+    n, m, gap = len(source), len(target) + 1, 1.5
+    x_dec = gap * n + 1.6  # where the decoder starts
+    ax.set_xlim(-0.8, x_dec + gap * m)
+    ax.set_ylim(-1.5, 3.9 if attention else 2.2)
+
+    def box(x, colour, text):
+        ax.add_patch(
+            mpl.patches.FancyBboxPatch(
+                (x, 0), 1.0, 0.7, boxstyle="round,pad=0.05", fc=colour, ec=INK, zorder=3
+            )
+        )
+        ax.text(
+            x + 0.5,
+            0.35,
+            text,
+            ha="center",
+            va="center",
+            color="white",
+            weight="bold",
+            zorder=4,
+            fontsize=9,
+        )
+
+    for t, ch in enumerate(source):
+        x = gap * t
+        box(x, PALETTE[0], "enc")
+        ax.annotate("", (x + 0.5, 0), (x + 0.5, -0.75), arrowprops=arrow)
+        ax.text(
+            x + 0.5,
+            -1.05,
+            "\u2423" if ch == " " else ch,
+            ha="center",
+            va="center",
+            family="monospace",
+        )
+        if t:
+            ax.annotate("", (x, 0.35), (x - gap + 1.0, 0.35), arrowprops=arrow)
+    inputs, outputs = ["<bos>", *target], [*target, "<eos>"]
+    for t in range(m):
+        x = x_dec + gap * t
+        box(x, PALETTE[1], "dec")
+        ax.annotate("", (x + 0.5, 0), (x + 0.5, -0.75), arrowprops=arrow)
+        ax.text(x + 0.5, -1.05, inputs[t], ha="center", va="center", family="monospace", fontsize=9)
+        ax.annotate("", (x + 0.5, 1.45), (x + 0.5, 0.7), arrowprops=arrow)
+        ax.text(x + 0.5, 1.7, outputs[t], ha="center", va="center", family="monospace", fontsize=9)
+        if t:
+            ax.annotate("", (x, 0.35), (x - gap + 1.0, 0.35), arrowprops=arrow)
+    last = gap * (n - 1) + 1.0
+    ax.annotate("", (x_dec, 0.35), (last, 0.35), arrowprops=arrow)
+    ax.text((last + x_dec) / 2, 0.55, "$c$", ha="center", va="bottom", fontsize=13)
+    if attention:
+        for t in range(m):
+            xd = x_dec + gap * t + 0.5
+            for s_ in range(n):
+                xe = gap * s_ + 0.5
+                ax.annotate(
+                    "",
+                    (xd - 0.3, 0.75),
+                    (xe, 0.75),
+                    arrowprops={
+                        "arrowstyle": "-",
+                        "color": PALETTE[2],
+                        "lw": 1.0,
+                        "alpha": 0.4,
+                        "connectionstyle": "arc3,rad=-0.3",
+                    },
+                )
+        ax.text(
+            x_dec - 0.6,
+            3.6,
+            "attention: every decoder step reads every encoder state",
+            ha="center",
+            va="center",
+            color=PALETTE[2],
+            fontsize=9,
+        )
+    else:
+        ax.text(
+            (last + x_dec) / 2,
+            -1.45,
+            "one vector $c$ carries the whole source",
+            ha="center",
+            va="center",
+            fontsize=9,
+        )

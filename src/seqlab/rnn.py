@@ -136,14 +136,22 @@ class _Recurrent(nn.Module):
     def _hidden(state) -> torch.Tensor:
         return state
 
-    def _run_layer(self, xw, state, w_hh, b_hh):
-        """xw: (B, L, gates*H) -> states (B, L, H) and the final state."""
+    def _run_layer(self, xw, state, w_hh, b_hh, keep=None):
+        """xw: (B, L, gates*H) -> states (B, L, H) and the final state.
+
+        ``keep`` (L, B, 1) bool: where False (padding) the state is carried unchanged.
+        """
         xw = xw.transpose(0, 1).contiguous()  # (L, B, gates*H): each step contiguous
         outputs = []
-        for xw_t in xw:
-            state = self._step(xw_t, state, w_hh, b_hh)
+        for t, xw_t in enumerate(xw):
+            new = self._step(xw_t, state, w_hh, b_hh)
+            state = new if keep is None else self._carry(keep[t], new, state)
             outputs.append(self._hidden(state))
         return torch.stack(outputs, dim=1), state
+
+    @staticmethod
+    def _carry(keep, new, old):
+        return torch.where(keep, new, old)
 
     def _initial_state(self, h0, batch: int, ref: torch.Tensor):
         return self._check_h0(h0, batch, ref, "h0")
@@ -174,19 +182,24 @@ class _Recurrent(nn.Module):
             raise ValueError("x is an empty sequence (length 0); give at least one time step")
         return x if self.batch_first else x.transpose(0, 1)
 
-    def forward(self, x: torch.Tensor, h0=None):
+    def forward(self, x: torch.Tensor, h0=None, mask: torch.Tensor | None = None):
         """Run the stack over a sequence.
 
         Args:
             x: ``(B, L, input_size)`` (``(L, B, input_size)`` if ``batch_first=False``).
             h0: initial state ``(num_layers, B, H)``; zeros if ``None``
                 (LSTM: a pair ``(h0, c0)``).
+            mask: ``(B, L)`` bool, True on real steps, for right-padded batches (see
+                :func:`seqlab.attention.padding_mask`). On padded steps the state is
+                carried unchanged and the output is zero, as with torch's packed
+                sequences, so ``h_n`` is each sequence's state after its last real step.
 
         Returns:
             ``(output, h_n)``: the last layer's states at every step ``(B, L, H)`` and
             every layer's last state ``(num_layers, B, H)`` (LSTM: ``(h_n, c_n)``).
         """
         x = self._check_input(x)  # (B, L, input_size)
+        keep = None if mask is None else _check_step_mask(mask, x.shape[:2])
         state = self._initial_state(h0, x.shape[0], x)
         finals = []
         for k in range(self.num_layers):
@@ -194,10 +207,31 @@ class _Recurrent(nn.Module):
             xw = self._input_projection(x, k)
             if self.fold_hidden_bias and b_hh is not None:
                 xw, b_hh = xw + b_hh, None  # added once for all steps, not once per step
-            x, final = self._run_layer(xw, self._layer_state(state, k), w_hh, b_hh)
+            steps = None if keep is None else keep.T[..., None]  # (L, B, 1)
+            x, final = self._run_layer(xw, self._layer_state(state, k), w_hh, b_hh, steps)
             finals.append(final)
+        if keep is not None:
+            x = x * keep[..., None]  # padded steps output zeros
         output = x if self.batch_first else x.transpose(0, 1)
         return output, self._stack(finals)
+
+    def step(self, x_t: torch.Tensor, state):
+        """One time step of a one-layer module, for decoders that build each input as
+        they go.
+
+        Shape:
+            x_t ``(B, input_size)``, state ``(B, H)`` (LSTM: a pair ``(h, c)``) -> the new
+            state, same form.
+        """
+        if self.num_layers != 1:
+            raise ValueError(f"step needs a one-layer module, this one has {self.num_layers}")
+        if x_t.dim() != 2 or x_t.shape[1] != self.input_size:
+            raise ValueError(
+                f"x_t must have shape (batch, {self.input_size}), got {tuple(x_t.shape)}"
+            )
+        w_ih, w_hh, b_ih, b_hh = self.layer(0)
+        xw = x_t @ w_ih.T if b_ih is None else torch.addmm(b_ih, x_t, w_ih.T)
+        return self._step(xw, state, w_hh, b_hh)
 
     def _input_projection(self, x: torch.Tensor, k: int) -> torch.Tensor:
         """W_ih x_t + b_ih for every step of layer ``k`` in one product: (B, L, gates*H)."""
@@ -328,6 +362,10 @@ class LSTM(_Recurrent):
     def _stack(self, finals):
         return torch.stack([h for h, _ in finals]), torch.stack([c for _, c in finals])
 
+    @staticmethod
+    def _carry(keep, new, old):
+        return torch.where(keep, new[0], old[0]), torch.where(keep, new[1], old[1])
+
 
 class GRU(_Recurrent):
     """Gated recurrent unit, equal to ``nn.GRU`` (gates r, z, n).
@@ -345,6 +383,21 @@ class GRU(_Recurrent):
 
     def _step(self, xw_t, h, w_hh, b_hh):
         return gru_cell(xw_t, h, w_hh, b_hh)
+
+
+def _check_step_mask(mask, shape) -> torch.Tensor:
+    """A right-padding mask (B, L): bool, True on a non-empty prefix of each row."""
+    if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
+        raise TypeError("mask must be a bool tensor (True on real steps)")
+    if tuple(mask.shape) != tuple(shape):
+        raise ValueError(
+            f"mask must have shape (batch, length) = {tuple(shape)}, got {tuple(mask.shape)}"
+        )
+    if not mask.any(dim=1).all():
+        raise ValueError("mask has an empty sequence (a row with no True); lengths must be >= 1")
+    if not mask[:, 0].all() or (mask[:, 1:] & ~mask[:, :-1]).any():
+        raise ValueError("mask must be True on a prefix of each row (right padding)")
+    return mask
 
 
 def _walk_one_layer(module: _Recurrent, x: torch.Tensor):

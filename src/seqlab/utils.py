@@ -14,7 +14,14 @@ from datetime import datetime, timezone
 import numpy as np
 import torch
 
-__all__ = ["cpu_model", "device", "environment_report", "seed_everything", "set_threads"]
+__all__ = [
+    "count_parameters",
+    "cpu_model",
+    "device",
+    "environment_report",
+    "seed_everything",
+    "set_threads",
+]
 
 
 def _check_int(name: str, value, minimum: int) -> int:
@@ -47,6 +54,13 @@ def seed_everything(seed: int) -> int:
     np.random.seed(seed)  # noqa: NPY002 (the global state is what readers' code uses)
     torch.manual_seed(seed)  # also seeds every CUDA device
     return seed
+
+
+def count_parameters(model: torch.nn.Module) -> int:
+    """Number of trainable parameters: the size every comparison in the book matches."""
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
 def device(prefer: str | None = None) -> torch.device:

@@ -60,6 +60,9 @@ class CharVocab:
         unknown: what ``encode`` does with a character outside the vocabulary:
             ``"error"`` raises a ``ValueError`` naming it; ``"unk"`` maps it to an
             extra id (the last one) that decodes to ``"\\ufffd"``.
+        specials: names of special tokens (e.g. ``("<pad>", "<bos>", "<eos>")``) that
+            take ids ``0 .. len(specials) - 1`` before the characters; ``encode`` never
+            produces them and ``decode`` writes their names.
 
     Example:
         >>> v = CharVocab.from_text("hello")
@@ -69,8 +72,8 @@ class CharVocab:
     Taught in chapter 1.
     """
 
-    def __init__(self, chars: Iterable[str], unknown: str = "error"):
-        chars = list(chars)
+    def __init__(self, chars: Iterable[str], unknown: str = "error", specials: Iterable[str] = ()):
+        chars, specials = list(chars), tuple(specials)
         if unknown not in ("error", "unk"):
             raise ValueError(f"unknown must be 'error' or 'unk', got {unknown!r}")
         if not chars:
@@ -80,8 +83,15 @@ class CharVocab:
                 raise ValueError(f"every entry of chars must be one character, got {c!r}")
         if len(set(chars)) != len(chars):
             raise ValueError("chars has duplicates")
-        self.chars, self.unknown = chars, unknown
-        self.index = {c: i for i, c in enumerate(chars)}
+        if len(set(specials)) != len(specials) or not all(
+            isinstance(t, str) and len(t) > 1 for t in specials
+        ):
+            raise ValueError(
+                f"specials must be distinct names longer than one character, got {specials!r}"
+            )
+        self.chars, self.unknown, self.specials = chars, unknown, specials
+        self.index = {c: i + len(specials) for i, c in enumerate(chars)}
+        self.special_ids = {name: i for i, name in enumerate(specials)}
 
     @classmethod
     def from_text(cls, text: str, unknown: str = "error") -> CharVocab:
@@ -91,7 +101,7 @@ class CharVocab:
         return cls(sorted(set(text)), unknown)
 
     def __len__(self) -> int:
-        return len(self.chars) + (self.unknown == "unk")
+        return len(self.specials) + len(self.chars) + (self.unknown == "unk")
 
     def __repr__(self) -> str:
         return f"CharVocab({len(self.chars)} characters, unknown={self.unknown!r})"
@@ -109,7 +119,7 @@ class CharVocab:
                         f"character {c!r} (U+{ord(c):04X}) at position {position} is not in the "
                         "vocabulary; build it from text that contains it, or use unknown='unk'"
                     )
-                i = len(self.chars)
+                i = len(self) - 1
             ids.append(i)
         return torch.tensor(ids, dtype=torch.long)
 
@@ -123,7 +133,11 @@ class CharVocab:
         for i in ids:
             if not 0 <= i < len(self):
                 raise ValueError(f"id {i} is outside the vocabulary [0, {len(self) - 1}]")
-            out.append(self.chars[i] if i < len(self.chars) else UNK)
+            k = i - len(self.specials)
+            if k < 0:
+                out.append(self.specials[i])
+            else:
+                out.append(self.chars[k] if k < len(self.chars) else UNK)
         return "".join(out)
 
 

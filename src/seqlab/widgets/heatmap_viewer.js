@@ -2,7 +2,10 @@
 // its row or column and shows the values. A dropdown picks the matrix, an optional
 // step slider reveals rows one at a time. Pure DOM + SVG, no network.
 // NS, node() and fmt() come from common.js.
-const CELL = 34, GAP = 2;
+const GAP = 2;
+// cells shrink (down to 20 px) for long inputs, so the labels stay legible when the
+// SVG is scaled to the page width
+const cellSize = (n) => Math.max(20, Math.min(34, Math.floor(520 / n)));
 // viridis, sampled: perceptually uniform and legible on light and dark backgrounds
 const STOPS = ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#b5de2b", "#fde725"];
 
@@ -89,6 +92,7 @@ function render({ model, el }) {
 
   function draw() {
     const { i, m, rows, cols } = current();
+    const CELL = cellSize(cols.length);
     const vmin = model.get("vmin"), vmax = model.get("vmax");
     // layout: title, column title, rotated column labels, then the grid; the row
     // title runs vertically at the far left, the colour bar at the right
