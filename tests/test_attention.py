@@ -113,10 +113,23 @@ def test_masked_softmax_errors():
 # ---------------------------------------------------------------- additive attention
 
 
+def softmax_average_by_hand(scores, values):
+    """Weights from ``scores`` {position: score} (missing positions weigh 0) and the
+    weighted average of ``values`` (S, Dv)."""
+    top = max(scores.values())
+    exps = {j: math.exp(s - top) for j, s in scores.items()}
+    total = sum(exps.values())
+    weights = [exps.get(j, 0.0) / total for j in range(values.shape[0])]
+    context = [
+        sum(w * values[j, d].item() for j, w in enumerate(weights)) for d in range(values.shape[1])
+    ]
+    return context, weights
+
+
 def additive_by_hand(query, keys, values, w_query, w_key, v, mask):
     """Bahdanau attention for a (B, Dq) query, one number at a time."""
     batch, source, _ = keys.shape
-    a, dq, dk, dv = w_query.shape[0], query.shape[1], keys.shape[2], values.shape[2]
+    a, dq, dk = w_query.shape[0], query.shape[1], keys.shape[2]
     contexts, all_weights = [], []
     for b in range(batch):
         wq = [sum(w_query[i, d].item() * query[b, d].item() for d in range(dq)) for i in range(a)]
@@ -128,13 +141,7 @@ def additive_by_hand(query, keys, values, w_query, w_key, v, mask):
                 sum(w_key[i, d].item() * keys[b, j, d].item() for d in range(dk)) for i in range(a)
             ]
             scores[j] = sum(v[i].item() * math.tanh(wq[i] + wk[i]) for i in range(a))
-        top = max(scores.values())
-        exps = {j: math.exp(s - top) for j, s in scores.items()}
-        total = sum(exps.values())
-        weights = [exps.get(j, 0.0) / total for j in range(source)]
-        context = [
-            sum(weights[j] * values[b, j, d].item() for j in range(source)) for d in range(dv)
-        ]
+        context, weights = softmax_average_by_hand(scores, values[b])
         contexts.append(context)
         all_weights.append(weights)
     return torch.tensor(contexts, dtype=F64), torch.tensor(all_weights, dtype=F64)
@@ -188,7 +195,7 @@ def test_additive_attention_with_several_queries_agrees_per_step():
 def multiplicative_by_hand(query, keys, values, weight, mask):
     """Luong attention for a (B, Dq) query: score_j = q · k_j or q · W k_j."""
     batch, source, dk = keys.shape
-    dq, dv = query.shape[1], values.shape[2]
+    dq = query.shape[1]
     contexts, all_weights = [], []
     for b in range(batch):
         scores = {}
@@ -203,13 +210,7 @@ def multiplicative_by_hand(query, keys, values, weight, mask):
                     for i in range(dq)
                 ]
             scores[j] = sum(query[b, i].item() * k[i] for i in range(dq))
-        top = max(scores.values())
-        exps = {j: math.exp(s - top) for j, s in scores.items()}
-        total = sum(exps.values())
-        weights = [exps.get(j, 0.0) / total for j in range(source)]
-        context = [
-            sum(weights[j] * values[b, j, d].item() for j in range(source)) for d in range(dv)
-        ]
+        context, weights = softmax_average_by_hand(scores, values[b])
         contexts.append(context)
         all_weights.append(weights)
     return torch.tensor(contexts, dtype=F64), torch.tensor(all_weights, dtype=F64)

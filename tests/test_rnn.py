@@ -4,15 +4,8 @@ import pytest
 import torch
 from torch import nn
 
+from conftest import CASES, IDS  # the seqlab.rnn modules and their torch twins
 from seqlab.rnn import GRU, LSTM, RNN, state_gradient_norms
-
-CASES = [
-    (RNN, nn.RNN, {"nonlinearity": "tanh"}),
-    (RNN, nn.RNN, {"nonlinearity": "relu"}),
-    (LSTM, nn.LSTM, {}),
-    (GRU, nn.GRU, {}),
-]
-IDS = ["rnn-tanh", "rnn-relu", "lstm", "gru"]
 
 
 def initial_state(twin, layers, batch, hidden, dtype):

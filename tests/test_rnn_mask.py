@@ -6,18 +6,12 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from conftest import CASES, IDS  # the seqlab.rnn modules and their torch twins
 from seqlab.attention import padding_mask
 from seqlab.rnn import GRU, LSTM, RNN
 
 F64 = torch.float64
 TOL = {"rtol": 1e-10, "atol": 1e-10}
-CASES = [
-    (RNN, nn.RNN, {"nonlinearity": "tanh"}),
-    (RNN, nn.RNN, {"nonlinearity": "relu"}),
-    (LSTM, nn.LSTM, {}),
-    (GRU, nn.GRU, {}),
-]
-IDS = ["rnn-tanh", "rnn-relu", "lstm", "gru"]
 LENGTHS = [3, 6, 1, 4]  # unsorted, with a full row and a length-1 row
 
 
