@@ -170,3 +170,46 @@ def test_chapter_5_checkers_accept_right_and_reject_wrong():
     s = e2 + 1 + 1
     assert not check_toy_attention([e2 / s, 1 / s, 0.0], quiet=True)
     assert not check_toy_attention("0.88", quiet=True)
+
+
+def test_chapter_6_checkers_accept_right_and_reject_wrong():
+    import math
+
+    from seqlab.exercises import check_causal_mask, check_dot_variance, check_scaled_toy
+
+    def ones(n):
+        return torch.ones(n, n, dtype=torch.bool)
+
+    assert check_causal_mask(lambda n: ones(n).tril(), quiet=True)
+    upper = check_causal_mask(lambda n: ones(n).triu(), quiet=True)
+    assert not upper and "transpose" in upper.message
+    strict = check_causal_mask(lambda n: ones(n).tril(-1), quiet=True)
+    assert not strict and "itself" in strict.message
+    assert not check_causal_mask(lambda n: ones(n).tril().int(), quiet=True)
+    e, s = math.e, math.e + math.e**2 + 1
+    assert check_scaled_toy([e / s, e**2 / s, 1 / s], quiet=True)
+    s2 = e**2 + e**4 + 1
+    unscaled = check_scaled_toy([e**2 / s2, e**4 / s2, 1 / s2], quiet=True)
+    assert not unscaled and "sqrt(4)" in unscaled.message
+    assert check_dot_variance(16, quiet=True)
+    std = check_dot_variance(4, quiet=True)
+    assert not std and "standard deviation" in std.message
+    assert not check_dot_variance(1, quiet=True)
+
+
+def test_chapter_7_checkers_accept_right_and_reject_wrong():
+    from seqlab.exercises import check_mha_param_count, check_split_heads
+
+    right = sum(p.numel() for p in torch.nn.MultiheadAttention(64, 4).parameters())
+    assert check_mha_param_count(right, quiet=True)
+    per_head = check_mha_param_count(4 * right, quiet=True)
+    assert not per_head and "share" in per_head.message
+    no_bias = check_mha_param_count(4 * 64 * 64, quiet=True)
+    assert not no_bias and "biases" in no_bias.message
+
+    def split(x, h):
+        return x.reshape(x.shape[0], x.shape[1], h, -1).transpose(1, 2)
+
+    assert check_split_heads(split, quiet=True)
+    viewed = check_split_heads(lambda x, h: x.reshape(x.shape[0], h, x.shape[1], -1), quiet=True)
+    assert not viewed and "swap" in viewed.message

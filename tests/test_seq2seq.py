@@ -384,7 +384,7 @@ def test_translate_errors(task):
     bare = Seq2Seq(Seq2SeqConfig(len(task.src_vocab), len(task.tgt_vocab)))
     with pytest.raises(ValueError, match="model has no task vocabularies"):
         translate(bare, "ab")
-    with pytest.raises(TypeError, match="model must be a seqlab Seq2Seq, got Linear"):
+    with pytest.raises(TypeError, match="Seq2Seq or Transformer, got Linear"):
         translate(nn.Linear(2, 2), "ab")
 
 

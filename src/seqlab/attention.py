@@ -5,11 +5,13 @@ Masks are boolean and **True means "may attend"** (the convention of
 exactly zero. Every function returns ``(output, weights)`` so a chapter can plot the
 weights.
 
-Taught in chapter 5 (additive and multiplicative attention for RNN encoder–decoders).
+Taught in chapters 5 (additive and multiplicative attention for RNN encoder–decoders),
+6 (scaled dot-product self-attention, causal masks) and 7 (multi-head attention).
 """
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import torch
@@ -17,12 +19,16 @@ from torch import nn
 
 __all__ = [
     "AdditiveAttention",
+    "KVCache",
+    "MultiHeadAttention",
     "MultiplicativeAttention",
     "additive_attention",
     "additive_scores",
+    "causal_mask",
     "masked_softmax",
     "multiplicative_attention",
     "padding_mask",
+    "scaled_dot_product_attention",
 ]
 
 
@@ -275,3 +281,269 @@ class MultiplicativeAttention(nn.Module):
 
     def extra_repr(self) -> str:
         return f"score={self.score!r}"
+
+
+# Self-attention (chapters 6 and 7) -------------------------------------------------------
+
+
+def causal_mask(length: int, device=None) -> torch.Tensor:
+    """True where position ``i`` may attend to position ``j``: ``j <= i``.
+
+    Returns:
+        ``(length, length)`` bool, lower-triangular.
+
+    Example:
+        >>> causal_mask(3)
+        tensor([[ True, False, False],
+                [ True,  True, False],
+                [ True,  True,  True]])
+    """
+    if isinstance(length, bool) or not isinstance(length, numbers.Integral) or length < 1:
+        raise ValueError(f"length must be a positive int, got {length!r}")
+    return torch.ones(int(length), int(length), dtype=torch.bool, device=device).tril()
+
+
+def _check_mask_fits(mask, shape, what: str) -> None:
+    if mask is None:
+        return
+    if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
+        raise TypeError(f"mask must be a bool tensor (True = may attend), got {mask!r:.60}")
+    try:
+        fits = torch.broadcast_shapes(mask.shape, shape) == torch.Size(shape)
+    except RuntimeError:
+        fits = False
+    if not fits:
+        raise ValueError(
+            f"mask of shape {tuple(mask.shape)} does not broadcast to the scores' shape "
+            f"{tuple(shape)} ({what})"
+        )
+
+
+def scaled_dot_product_attention(
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    mask: torch.Tensor | None = None,
+    dropout_p: float = 0.0,
+    scale: float | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """softmax(q kᵀ / √d) v, with the weights.
+
+    Equal to ``torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask)``
+    (same boolean mask convention, True = may attend), which returns only the output.
+
+    Args:
+        q: ``(..., L, d)`` queries; k: ``(..., S, d)`` keys; v: ``(..., S, dv)`` values
+            (the leading axes, e.g. batch and heads, broadcast).
+        mask: bool, broadcastable to ``(..., L, S)``, e.g. :func:`causal_mask` ``(L, L)``
+            or a padding mask ``(B, 1, S)``. Every row needs at least one True.
+        dropout_p: dropout on the weights (applied whenever it is > 0).
+        scale: the factor on the scores (default ``1 / sqrt(d)``).
+
+    Returns:
+        ``(output (..., L, dv), weights (..., L, S))``.
+
+    Example:
+        >>> q = k = torch.eye(2)[None]  # (1, 2, 2)
+        >>> scaled_dot_product_attention(q, k, k, causal_mask(2))[1]
+        tensor([[[1.0000, 0.0000],
+                 [0.3302, 0.6698]]])
+    """
+    for name, t in (("q", q), ("k", k), ("v", v)):
+        if not isinstance(t, torch.Tensor) or t.dim() < 2:
+            got = tuple(t.shape) if isinstance(t, torch.Tensor) else type(t).__name__
+            raise ValueError(f"{name} must be a tensor (..., length, features), got {got}")
+    if q.shape[-1] != k.shape[-1] or k.shape[-2] != v.shape[-2]:
+        raise ValueError(
+            "q and k need the same feature size and k and v the same length: got q "
+            f"{tuple(q.shape)}, k {tuple(k.shape)}, v {tuple(v.shape)}"
+        )
+    scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale
+    scores = (q * scale) @ k.transpose(-2, -1)  # (..., L, S)
+    _check_mask_fits(mask, scores.shape, "(..., query length, key length)")
+    weights = masked_softmax(scores, mask)
+    if dropout_p > 0:
+        weights = nn.functional.dropout(weights, dropout_p)
+    return weights @ v, weights
+
+
+class KVCache:
+    """The keys and values a causal self-attention layer has seen, per layer: what
+    lets a language model generate one token at a time without recomputing the past.
+
+    Shape:
+        each layer's keys and values ``(B, H, T, d_head)``, ``T`` growing by the number
+        of new tokens at every call.
+    """
+
+    def __init__(self, n_layers: int):
+        self.keys: list[torch.Tensor | None] = [None] * n_layers
+        self.values: list[torch.Tensor | None] = [None] * n_layers
+
+    @property
+    def length(self) -> int:
+        """How many positions are cached (0 before the first call)."""
+        return self.cached(0)
+
+    def cached(self, layer: int) -> int:
+        """How many positions layer ``layer`` has cached."""
+        return 0 if self.keys[layer] is None else self.keys[layer].shape[-2]
+
+    def update(self, layer: int, k: torch.Tensor, v: torch.Tensor):
+        """Append the new ``k``, ``v`` ``(B, H, L, d_head)``; return all of them so far."""
+        if self.keys[layer] is not None:
+            k = torch.cat([self.keys[layer], k], dim=-2)
+            v = torch.cat([self.values[layer], v], dim=-2)
+        self.keys[layer], self.values[layer] = k, v
+        return k, v
+
+    def nbytes(self) -> int:
+        """Memory held by the cache, in bytes."""
+        return sum(t.numel() * t.element_size() for t in self.keys + self.values if t is not None)
+
+
+class MultiHeadAttention(nn.Module):
+    """Multi-head attention, equal to ``nn.MultiheadAttention(batch_first=True)``.
+
+    The inputs are projected to ``n_heads`` sets of queries, keys and values of size
+    ``d_model // n_heads``; each head runs :func:`scaled_dot_product_attention`; the heads
+    are concatenated and projected back. Parameter names and layouts are torch's
+    (``in_proj_weight``, ``in_proj_bias``, ``out_proj``), so :meth:`from_torch` copies them.
+
+    Args:
+        d_model: model width; n_heads: number of heads (must divide ``d_model``).
+        dropout: dropout on the attention weights while training.
+        bias: whether the projections have biases.
+        rotary: an optional :class:`~seqlab.positional.RotaryEmbedding` applied to the
+            queries and keys of every head (chapter 8).
+
+    Shape:
+        query ``(B, L, d_model)``, key and value ``(B, S, d_model)``, mask bool
+        broadcastable to ``(B, L, S)`` (True = may attend) -> output ``(B, L, d_model)``
+        and weights ``(B, n_heads, L, S)`` (``None`` with ``need_weights=False``).
+
+    Example:
+        >>> mha = MultiHeadAttention(16, 4)
+        >>> x = torch.randn(2, 5, 16)
+        >>> out, w = mha(x, x, x, mask=causal_mask(5))
+        >>> out.shape, w.shape
+        (torch.Size([2, 5, 16]), torch.Size([2, 4, 5, 5]))
+    """
+
+    def __init__(
+        self, d_model: int, n_heads: int, dropout: float = 0.0, bias: bool = True, rotary=None
+    ):
+        super().__init__()
+        for name, value in (("d_model", d_model), ("n_heads", n_heads)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        if d_model % n_heads:
+            raise ValueError(f"n_heads={n_heads} must divide d_model={d_model}")
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+        self.d_model, self.n_heads, self.d_head = d_model, n_heads, d_model // n_heads
+        self.dropout = dropout
+        self.rotary = rotary
+        self.in_proj_weight = nn.Parameter(torch.empty(3 * d_model, d_model))
+        self.in_proj_bias = nn.Parameter(torch.zeros(3 * d_model)) if bias else None
+        self.out_proj = nn.Linear(d_model, d_model, bias=bias)
+        nn.init.xavier_uniform_(self.in_proj_weight)
+        if bias:
+            nn.init.zeros_(self.out_proj.bias)
+
+    @classmethod
+    def from_torch(cls, module: nn.MultiheadAttention) -> MultiHeadAttention:
+        """A copy of ``module`` (same sizes, weights, dtype and device)."""
+        if type(module) is not nn.MultiheadAttention:
+            raise TypeError(f"expected nn.MultiheadAttention, got {type(module).__name__}")
+        if not module._qkv_same_embed_dim or module.bias_k is not None or module.add_zero_attn:
+            raise ValueError("kdim/vdim, add_bias_kv and add_zero_attn are not supported")
+        ours = cls(
+            module.embed_dim,
+            module.num_heads,
+            module.dropout,
+            bias=module.in_proj_bias is not None,
+        )
+        ours.to(dtype=module.in_proj_weight.dtype, device=module.in_proj_weight.device)
+        ours.load_state_dict(module.state_dict())
+        return ours
+
+    def _heads(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, L, d_model) -> (B, H, L, d_head)."""
+        return x.unflatten(-1, (self.n_heads, self.d_head)).transpose(1, 2)
+
+    def _project(self, query, key, value):
+        w, b = self.in_proj_weight, self.in_proj_bias
+        if query is key and key is value:  # self-attention: one product for q, k and v
+            return nn.functional.linear(query, w, b).chunk(3, dim=-1)
+        ws = w.chunk(3)
+        bs = (None, None, None) if b is None else b.chunk(3)
+        return tuple(
+            nn.functional.linear(x, ws[i], bs[i]) for i, x in enumerate((query, key, value))
+        )
+
+    def forward(
+        self,
+        query: torch.Tensor,
+        key: torch.Tensor,
+        value: torch.Tensor,
+        mask: torch.Tensor | None = None,
+        *,
+        need_weights: bool = True,
+        causal: bool = False,
+        cache: KVCache | None = None,
+        layer: int = 0,
+    ):
+        """Attend.
+
+        Args:
+            mask: bool, broadcastable to ``(B, L, S)``, True = may attend.
+            need_weights: return the weights; with ``False`` the fused
+                ``torch.nn.functional.scaled_dot_product_attention`` computes the same
+                output faster (what training uses).
+            causal: add a causal mask (self-attention; counts cached positions too).
+            cache: a :class:`KVCache` for self-attention one step at a time: the new keys
+                and values are appended at index ``layer`` and the queries attend to all
+                of them.
+        """
+        for name, t in (("query", query), ("key", key), ("value", value)):
+            if not isinstance(t, torch.Tensor) or t.dim() != 3 or t.shape[-1] != self.d_model:
+                got = tuple(t.shape) if isinstance(t, torch.Tensor) else type(t).__name__
+                raise ValueError(f"{name} must be (batch, length, {self.d_model}), got {got}")
+        if key.shape[:2] != value.shape[:2] or query.shape[0] != key.shape[0]:
+            raise ValueError(
+                f"query, key and value need the same batch and key/value the same length, "
+                f"got {tuple(query.shape)}, {tuple(key.shape)}, {tuple(value.shape)}"
+            )
+        q, k, v = (self._heads(t) for t in self._project(query, key, value))
+        offset = 0 if cache is None else cache.cached(layer)
+        if self.rotary is not None:
+            q, k = self.rotary(q, offset=offset), self.rotary(k, offset=offset)
+        if cache is not None:
+            k, v = cache.update(layer, k, v)
+        length, source = q.shape[-2], k.shape[-2]
+        _check_mask_fits(
+            mask, (query.shape[0], length, source), "(batch, query length, key length)"
+        )
+        if mask is not None:
+            mask = mask[..., None, :, :] if mask.dim() == 3 else mask  # a heads axis
+        if causal:
+            rows = torch.arange(offset, offset + length, device=q.device)
+            allowed = torch.arange(source, device=q.device) <= rows[:, None]  # (L, S)
+            mask = allowed if mask is None else mask & allowed
+        p = self.dropout if self.training else 0.0
+        if need_weights:
+            out, weights = scaled_dot_product_attention(q, k, v, mask, dropout_p=p)
+        else:
+            if mask is not None and not mask.any(-1).all():
+                raise ValueError("mask has a row with no position to attend to")
+            fused = {"is_causal": True} if causal and offset == 0 and mask is allowed else {}
+            out = nn.functional.scaled_dot_product_attention(
+                q, k, v, attn_mask=None if fused else mask, dropout_p=p, **fused
+            )
+            weights = None
+        out = out.transpose(1, 2).flatten(-2)  # (B, L, d_model)
+        return self.out_proj(out), weights
+
+    def extra_repr(self) -> str:
+        return f"d_model={self.d_model}, n_heads={self.n_heads}, dropout={self.dropout}"

@@ -14,18 +14,28 @@ from dataclasses import dataclass, field
 import torch
 
 __all__ = [
+    "SCALED_TOY_KEYS",
+    "SCALED_TOY_QUERY",
+    "TOY_KEYS",
+    "TOY_MASK",
+    "TOY_QUERY",
     "Feedback",
     "check_additive_attention",
+    "check_causal_mask",
     "check_clipped_component",
     "check_close",
     "check_copy_chance",
+    "check_dot_variance",
     "check_function",
     "check_gradient_factor",
     "check_gru_step",
     "check_lstm_param_count",
+    "check_mha_param_count",
     "check_rnn_param_count",
     "check_rnn_step",
+    "check_scaled_toy",
     "check_softmax",
+    "check_split_heads",
     "check_teacher_forcing",
     "check_toy_attention",
     "check_uniform_perplexity",
@@ -418,3 +428,122 @@ def check_toy_attention(answer, *, quiet: bool = False) -> Feedback:
     if got.shape == (3,) and got[2] != 0:
         return _verdict(False, "the third key is padding: its weight is exactly 0", quiet)
     return check_close(got, weights[0], atol=1e-3, rtol=0.0, quiet=quiet)
+
+
+# Chapter 6 ---------------------------------------------------------------------------
+
+
+def check_causal_mask(fn: Callable, *, quiet: bool = False) -> Feedback:
+    """Check ``fn(length) -> (length, length)`` bool, True where query ``i`` may attend to
+    key ``j`` (``j <= i``) (chapter 6)."""
+    from seqlab.attention import causal_mask
+
+    for length in (1, 2, 5):
+        try:
+            got = torch.as_tensor(fn(length))
+        except Exception as error:  # the reader's code may raise anything
+            return _verdict(False, f"fn({length}) raised {type(error).__name__}: {error}", quiet)
+        right = causal_mask(length)
+        if got.shape != right.shape:
+            return _verdict(
+                False,
+                f"fn({length}) should have shape {tuple(right.shape)}, got {tuple(got.shape)}",
+                quiet,
+            )
+        if got.dtype != torch.bool:
+            return _verdict(False, "return a bool tensor (True = may attend)", quiet)
+        if torch.equal(got, right):
+            continue
+        if torch.equal(got, right.T):
+            return _verdict(
+                False, "that is the transpose: row i is the query, column j the key", quiet
+            )
+        if torch.equal(got, right & ~torch.eye(length, dtype=torch.bool)):
+            return _verdict(False, "a position may attend to itself: keep the diagonal", quiet)
+        if torch.equal(got, ~right):
+            return _verdict(False, "True means *may* attend: you marked the forbidden ones", quiet)
+        return _verdict(False, f"fn({length}) differs from the causal mask:\n{right.int()}", quiet)
+    return _verdict(True, "query i sees keys 0..i, never a later one", quiet)
+
+
+SCALED_TOY_QUERY = (1.0, 1.0, 1.0, 1.0)
+SCALED_TOY_KEYS = ((1.0, 1.0, 0.0, 0.0), (1.0, 1.0, 1.0, 1.0), (0.0, 0.0, 0.0, 0.0))
+
+
+def check_scaled_toy(answer, *, quiet: bool = False) -> Feedback:
+    """Check the three weights of scaled dot-product attention of
+    :data:`SCALED_TOY_QUERY` over :data:`SCALED_TOY_KEYS` (d = 4; chapter 6)."""
+    from seqlab.attention import scaled_dot_product_attention
+
+    q, k = torch.tensor([SCALED_TOY_QUERY]), torch.tensor(SCALED_TOY_KEYS)
+    _, right = scaled_dot_product_attention(q, k, k)
+    _, unscaled = scaled_dot_product_attention(q, k, k, scale=1.0)
+    try:
+        got = torch.as_tensor(answer, dtype=torch.float32).flatten()
+    except (TypeError, ValueError):
+        return _verdict(False, f"give three numbers, got {answer!r}", quiet)
+    if got.shape == (3,) and torch.allclose(got, unscaled[0], atol=1e-3):
+        return _verdict(
+            False, "those are the unscaled weights: divide the scores by sqrt(4)", quiet
+        )
+    return check_close(got, right[0], atol=1e-3, rtol=0.0, quiet=quiet)
+
+
+def check_dot_variance(answer, d: int = 16, *, quiet: bool = False) -> Feedback:
+    """Check the variance of q · k for q, k with ``d`` independent N(0, 1) entries
+    (chapter 6)."""
+    if isinstance(answer, (int, float)) and abs(answer - d**0.5) < 1e-9 and d != 1:
+        return _verdict(False, "that is the standard deviation; the variance is its square", quiet)
+    if isinstance(answer, (int, float)) and abs(answer - 1.0) < 1e-9:
+        return _verdict(
+            False, "each product q_i k_i has variance 1, and there are d of them", quiet
+        )
+    return check_close(answer, float(d), atol=0.0, rtol=1e-9, quiet=quiet)
+
+
+# Chapter 7 ---------------------------------------------------------------------------
+
+
+def check_mha_param_count(
+    answer, d_model: int = 64, n_heads: int = 4, *, quiet: bool = False
+) -> Feedback:
+    """Check the parameter count of ``nn.MultiheadAttention(d_model, n_heads)`` with
+    biases (chapter 7)."""
+    d = d_model
+    right = 4 * d * d + 4 * d
+    if isinstance(answer, bool) or not isinstance(answer, int):
+        return _verdict(False, f"give a whole number, got {answer!r}", quiet)
+    if answer == right:
+        return _verdict(
+            True, f"{right} = 4 d² + 4 d, whatever the number of heads: they split d", quiet
+        )
+    if answer == n_heads * right or answer == n_heads * (4 * d * (d // n_heads) + 4 * d):
+        return _verdict(
+            False, "the heads share the d columns: they do not multiply the count", quiet
+        )
+    if answer == 4 * d * d:
+        return _verdict(False, "add the biases: one per output of each of the 4 projections", quiet)
+    return _verdict(False, f"{answer} is not it; count W_Q, W_K, W_V, W_O and their biases", quiet)
+
+
+def check_split_heads(fn: Callable, *, quiet: bool = False) -> Feedback:
+    """Check ``fn(x, n_heads)``: ``(B, L, D) -> (B, n_heads, L, D // n_heads)``, head ``h``
+    holding features ``h * D/H .. (h + 1) * D/H - 1`` of every position (chapter 7)."""
+    inputs = [(torch.arange(2 * 3 * 8.0).reshape(2, 3, 8), 2), (torch.randn(1, 5, 12), 4)]
+
+    def reference(args):
+        x, h = args
+        return x.unflatten(-1, (h, x.shape[-1] // h)).transpose(1, 2)
+
+    return check_function(
+        lambda args: fn(*args),
+        reference,
+        inputs,
+        name="your split_heads",
+        hints=[
+            "reshape to (B, L, H, D/H), then swap the L and H axes: a plain view to "
+            "(B, H, L, D/H) mixes positions into heads",
+            None,
+        ],
+        quiet=quiet,
+    )

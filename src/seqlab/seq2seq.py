@@ -321,10 +321,16 @@ def greedy_decode(model: Seq2Seq, src: torch.Tensor, src_mask: torch.Tensor, max
 
 
 def _task_of(model: Seq2Seq) -> PairTask:
-    if not isinstance(model, Seq2Seq):
-        raise TypeError(f"model must be a seqlab Seq2Seq, got {type(model).__name__}")
-    if model.task is None:
-        raise ValueError("model has no task vocabularies; build it with Seq2Seq.for_task(task)")
+    # Seq2Seq, or anything with its protocol (seqlab.transformer.Transformer)
+    if not (hasattr(model, "encode") and hasattr(getattr(model, "decoder", None), "step")):
+        raise TypeError(
+            f"model must be a seqlab Seq2Seq or Transformer, got {type(model).__name__}"
+        )
+    if getattr(model, "task", None) is None:
+        raise ValueError(
+            "model has no task vocabularies; build it with Seq2Seq.for_task(task) "
+            "(or Transformer.for_task(task))"
+        )
     return model.task
 
 

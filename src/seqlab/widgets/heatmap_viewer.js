@@ -18,6 +18,16 @@ function colour(t) {
   return "#" + a.map((v, k) => Math.round(v + f * (b[k] - v)).toString(16).padStart(2, "0")).join("");
 }
 
+// "a: 0.61, b: 0.20, … (9 more)": the largest values first, so the readout stays short
+// (a readout that grows on hover would move the plot under the pointer)
+const TOP = 6;
+function largest(pairs, digits) {
+  const top = [...pairs].sort((a, b) => b[1] - a[1]).slice(0, TOP);
+  const rest = pairs.length - top.length;
+  return top.map(([t, v]) => `${t}: ${v.toFixed(digits)}`).join(", ") +
+    (rest > 0 ? `, … (${rest} more)` : "");
+}
+
 function textWidth(labels) { return 8 + 8 * Math.max(1, ...labels.map((s) => s.length)); }
 
 function render({ model, el }) {
@@ -36,8 +46,9 @@ function render({ model, el }) {
     label.append("step ");
     step = node("input", { type: "range", min: "1", step: "1", "data-role": "step" }, label, null);
   }
-  const readout = node("div", { class: "seqlab-readout", "data-role": "readout" }, el, null);
   const svg = node("svg", { "data-role": "plot", role: "img" }, el);
+  // below the plot, so a longer or shorter text never moves the plot under the pointer
+  const readout = node("div", { class: "seqlab-readout", "data-role": "readout" }, el, null);
 
   let cells = [], rowLabels = [], colLabels = [];
   let drawnIndex = null;  // the stepper starts again at step 1 when the matrix changes
@@ -83,10 +94,10 @@ function render({ model, el }) {
       readout.textContent = `${rt} '${rows[r]}' → ${ct} '${cols[c]}': ${m[r][c].toFixed(d)}`;
     } else if (r !== null) {
       readout.textContent = `${rt} '${rows[r]}' → ` +
-        cols.map((t, k) => `${t}: ${m[r][k].toFixed(d)}`).join(", ");
+        largest(cols.map((t, k) => [t, m[r][k]]), d);
     } else {
       readout.textContent = `${ct} '${cols[c]}' ← ` +
-        rows.slice(0, visible).map((t, k) => `${t}: ${m[k][c].toFixed(d)}`).join(", ");
+        largest(rows.slice(0, visible).map((t, k) => [t, m[k][c]]), d);
     }
   }
 

@@ -1,0 +1,577 @@
+"""The Transformer, from its layers up.
+
+An encoder layer is self-attention then a feed-forward block, each wrapped in a residual
+connection and a layer norm: after the addition ("post-LN", Vaswani et al. 2017, torch's
+default) or before the sublayer ("pre-LN", Xiong et al. 2020). A decoder layer adds
+attention over the encoder's output between the two. ``EncoderLayer`` and
+``DecoderLayer`` equal ``nn.TransformerEncoderLayer`` and ``nn.TransformerDecoderLayer``
+(``batch_first=True``, ReLU) and copy them with ``from_torch``.
+
+Three models are built from them: ``TransformerEncoder`` (tokens to vectors),
+``TransformerLM`` (decoder-only, causal, with cached generation) and ``Transformer``
+(encoder–decoder, with the same ``encode`` / ``decoder.step`` protocol as
+:class:`seqlab.seq2seq.Seq2Seq`, so ``translate`` and ``exact_match`` work on both).
+
+Taught in chapter 9 (and used from chapter 7 on).
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from seqlab.attention import KVCache, MultiHeadAttention
+from seqlab.positional import LearnedPositionalEmbedding, RotaryEmbedding, SinusoidalEncoding
+
+__all__ = [
+    "POSITIONALS",
+    "DecoderLayer",
+    "EncoderLayer",
+    "Transformer",
+    "TransformerConfig",
+    "TransformerEncoder",
+    "TransformerLM",
+]
+
+POSITIONALS = ("sinusoidal", "learned", "rope", "none")
+
+
+def _feed_forward(layer, x):
+    return layer.linear2(layer.dropout(torch.relu(layer.linear1(x))))
+
+
+def _check_twin(module, twin_class):
+    if type(module) is not twin_class:
+        raise TypeError(f"expected nn.{twin_class.__name__}, got {type(module).__name__}")
+    act = module.activation
+    if not (act is nn.functional.relu or isinstance(act, nn.ReLU)):
+        raise ValueError("only the ReLU feed-forward (torch's default) is supported")
+    if module.linear1.bias is None:
+        raise ValueError("only layers with biases (bias=True) are supported")
+    return {
+        "d_model": module.linear1.in_features,
+        "n_heads": module.self_attn.num_heads,
+        "d_ff": module.linear1.out_features,
+        "dropout": module.dropout.p,
+        "norm_first": module.norm_first,
+        "layer_norm_eps": module.norm1.eps,
+    }
+
+
+def _copy_twin(ours: nn.Module, module: nn.Module) -> nn.Module:
+    ref = module.linear1.weight
+    ours.to(dtype=ref.dtype, device=ref.device)
+    ours.load_state_dict(module.state_dict())
+    return ours
+
+
+class EncoderLayer(nn.Module):
+    """Self-attention and a feed-forward block, each with a residual connection and a
+    layer norm; equal to ``nn.TransformerEncoderLayer(..., batch_first=True)``.
+
+    Args:
+        d_model, n_heads, d_ff: widths of the residual stream, heads, and hidden layer of
+            the feed-forward block.
+        dropout: on the attention weights and after each sublayer, while training.
+        norm_first: pre-LN (``True``) or post-LN (``False``, torch's default).
+        rotary: an optional :class:`~seqlab.positional.RotaryEmbedding` for the attention.
+
+    Shape:
+        x ``(B, L, d_model)``, mask bool broadcastable to ``(B, L, L)`` (True = may
+        attend) -> ``(B, L, d_model)``. With ``need_weights=True`` the attention weights
+        ``(B, n_heads, L, L)`` are kept in ``self.last_weights``.
+    """
+
+    def __init__(
+        self,
+        d_model: int,
+        n_heads: int,
+        d_ff: int,
+        dropout: float = 0.0,
+        norm_first: bool = False,
+        *,
+        rotary: RotaryEmbedding | None = None,
+        layer_norm_eps: float = 1e-5,
+    ):
+        super().__init__()
+        self.norm_first = norm_first
+        self.self_attn = MultiHeadAttention(d_model, n_heads, dropout, rotary=rotary)
+        self.linear1 = nn.Linear(d_model, d_ff)
+        self.dropout = nn.Dropout(dropout)
+        self.linear2 = nn.Linear(d_ff, d_model)
+        self.norm1 = nn.LayerNorm(d_model, eps=layer_norm_eps)
+        self.norm2 = nn.LayerNorm(d_model, eps=layer_norm_eps)
+        self.dropout1 = nn.Dropout(dropout)
+        self.dropout2 = nn.Dropout(dropout)
+        self.last_weights = None
+
+    @classmethod
+    def from_torch(cls, module: nn.TransformerEncoderLayer) -> EncoderLayer:
+        """A copy of ``module`` (same sizes, weights, norm placement, dtype and device)."""
+        return _copy_twin(cls(**_check_twin(module, nn.TransformerEncoderLayer)), module)
+
+    def _attend(self, x, mask, causal, need_weights, cache, layer):
+        out, self.last_weights = self.self_attn(
+            x, x, x, mask, need_weights=need_weights, causal=causal, cache=cache, layer=layer
+        )
+        return self.dropout1(out)
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        mask: torch.Tensor | None = None,
+        *,
+        causal: bool = False,
+        need_weights: bool = False,
+        cache: KVCache | None = None,
+        layer: int = 0,
+    ) -> torch.Tensor:
+        args = (mask, causal, need_weights, cache, layer)
+        if self.norm_first:
+            x = x + self._attend(self.norm1(x), *args)
+            return x + self.dropout2(_feed_forward(self, self.norm2(x)))
+        x = self.norm1(x + self._attend(x, *args))
+        return self.norm2(x + self.dropout2(_feed_forward(self, x)))
+
+
+class DecoderLayer(nn.Module):
+    """Causal self-attention, attention over the encoder's output (``memory``), and a
+    feed-forward block; equal to ``nn.TransformerDecoderLayer(..., batch_first=True)``.
+
+    Args: as :class:`EncoderLayer`.
+
+    Shape:
+        x ``(B, T, d_model)``, memory ``(B, S, d_model)``, self_mask broadcastable to
+        ``(B, T, T)``, memory_mask broadcastable to ``(B, T, S)`` (e.g. a padding mask
+        ``(B, 1, S)``) -> ``(B, T, d_model)``. With ``need_weights=True`` the
+        cross-attention weights ``(B, n_heads, T, S)`` are kept in ``self.last_weights``.
+    """
+
+    def __init__(
+        self,
+        d_model: int,
+        n_heads: int,
+        d_ff: int,
+        dropout: float = 0.0,
+        norm_first: bool = False,
+        *,
+        rotary: RotaryEmbedding | None = None,
+        layer_norm_eps: float = 1e-5,
+    ):
+        super().__init__()
+        self.norm_first = norm_first
+        self.self_attn = MultiHeadAttention(d_model, n_heads, dropout, rotary=rotary)
+        self.multihead_attn = MultiHeadAttention(d_model, n_heads, dropout)
+        self.linear1 = nn.Linear(d_model, d_ff)
+        self.dropout = nn.Dropout(dropout)
+        self.linear2 = nn.Linear(d_ff, d_model)
+        self.norm1 = nn.LayerNorm(d_model, eps=layer_norm_eps)
+        self.norm2 = nn.LayerNorm(d_model, eps=layer_norm_eps)
+        self.norm3 = nn.LayerNorm(d_model, eps=layer_norm_eps)
+        self.dropout1 = nn.Dropout(dropout)
+        self.dropout2 = nn.Dropout(dropout)
+        self.dropout3 = nn.Dropout(dropout)
+        self.last_weights = None
+
+    @classmethod
+    def from_torch(cls, module: nn.TransformerDecoderLayer) -> DecoderLayer:
+        """A copy of ``module`` (same sizes, weights, norm placement, dtype and device)."""
+        return _copy_twin(cls(**_check_twin(module, nn.TransformerDecoderLayer)), module)
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        memory: torch.Tensor,
+        self_mask: torch.Tensor | None = None,
+        memory_mask: torch.Tensor | None = None,
+        *,
+        causal: bool = False,
+        need_weights: bool = False,
+        cache: KVCache | None = None,
+        layer: int = 0,
+    ) -> torch.Tensor:
+        def self_block(h):
+            out, _ = self.self_attn(
+                h, h, h, self_mask, need_weights=False, causal=causal, cache=cache, layer=layer
+            )
+            return self.dropout1(out)
+
+        def cross_block(h):
+            out, self.last_weights = self.multihead_attn(
+                h, memory, memory, memory_mask, need_weights=need_weights
+            )
+            return self.dropout2(out)
+
+        if self.norm_first:
+            x = x + self_block(self.norm1(x))
+            x = x + cross_block(self.norm2(x))
+            return x + self.dropout3(_feed_forward(self, self.norm3(x)))
+        x = self.norm1(x + self_block(x))
+        x = self.norm2(x + cross_block(x))
+        return self.norm3(x + self.dropout3(_feed_forward(self, x)))
+
+
+@dataclass
+class TransformerConfig:
+    """Size and kind of a Transformer.
+
+    Attributes:
+        vocab_size: token ids (the source's, for the encoder–decoder).
+        d_model, n_heads, n_layers, d_ff: widths and depth.
+        max_len: the longest input (a hard limit with learned positions).
+        dropout: dropout while training.
+        positional: ``"sinusoidal"``, ``"learned"``, ``"rope"`` or ``"none"``.
+        norm_first: pre-LN (``True``) or post-LN (``False``).
+        tgt_vocab_size: target ids of the encoder–decoder (default ``vocab_size``).
+    """
+
+    vocab_size: int
+    d_model: int = 64
+    n_heads: int = 4
+    n_layers: int = 2
+    d_ff: int = 256
+    max_len: int = 256
+    dropout: float = 0.0
+    positional: str = "sinusoidal"
+    norm_first: bool = True
+    tgt_vocab_size: int | None = None
+
+    def __post_init__(self):
+        for name in ("vocab_size", "d_model", "n_heads", "n_layers", "d_ff", "max_len"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        if self.d_model % self.n_heads:
+            raise ValueError(f"n_heads={self.n_heads} must divide d_model={self.d_model}")
+        if self.positional not in POSITIONALS:
+            raise ValueError(f"positional must be one of {POSITIONALS}, got {self.positional!r}")
+        if self.positional == "rope" and (self.d_model // self.n_heads) % 2:
+            raise ValueError("rope needs an even head size (d_model // n_heads)")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}")
+        if self.tgt_vocab_size is None:
+            self.tgt_vocab_size = self.vocab_size
+        value = self.tgt_vocab_size
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"tgt_vocab_size must be a positive int, got {value!r}")
+        if not isinstance(self.norm_first, bool):
+            raise ValueError(f"norm_first must be True or False, got {self.norm_first!r}")
+
+
+def _check_tokens(
+    tokens, vocab_size: int, max_len: int | None, name: str = "tokens", offset: int = 0
+):
+    if not isinstance(tokens, torch.Tensor) or tokens.dtype != torch.long or tokens.dim() != 2:
+        got = (
+            f"{tokens.dtype} {tuple(tokens.shape)}"
+            if isinstance(tokens, torch.Tensor)
+            else type(tokens).__name__
+        )
+        raise ValueError(f"{name} must be an int64 tensor (batch, length), got {got}")
+    if tokens.shape[1] == 0:
+        raise ValueError(f"{name} is empty (length 0)")
+    if max_len is not None and offset + tokens.shape[1] > max_len:
+        cached = f" after {offset} cached positions" if offset else ""
+        raise ValueError(
+            f"{name} has length {tokens.shape[1]}{cached}, more than max_len={max_len} "
+            "(learned positions exist only up to max_len); nothing is cut silently"
+        )
+    if tokens.min() < 0 or tokens.max() >= vocab_size:
+        raise ValueError(
+            f"{name} ids must be in [0, {vocab_size - 1}], got min {tokens.min().item()} "
+            f"and max {tokens.max().item()}"
+        )
+
+
+class _Embedding(nn.Module):
+    """Token embedding plus the configured positional encoding (RoPE lives in attention)."""
+
+    def __init__(self, vocab_size: int, config: TransformerConfig):
+        super().__init__()
+        self.vocab_size, self.positional = vocab_size, config.positional
+        self.max_len = config.max_len if config.positional == "learned" else None
+        self.tokens = nn.Embedding(vocab_size, config.d_model)
+        if config.positional == "sinusoidal":
+            self.position = SinusoidalEncoding(config.max_len, config.d_model)
+        elif config.positional == "learned":
+            self.position = LearnedPositionalEmbedding(config.max_len, config.d_model)
+        else:
+            self.position = None
+
+    def forward(self, tokens: torch.Tensor, offset: int = 0, name: str = "tokens"):
+        _check_tokens(tokens, self.vocab_size, self.max_len, name, offset)
+        x = self.tokens(tokens)
+        return x if self.position is None else self.position(x, offset)
+
+
+def _rotary(config: TransformerConfig) -> RotaryEmbedding | None:
+    return (
+        RotaryEmbedding(config.d_model // config.n_heads) if config.positional == "rope" else None
+    )
+
+
+def _layer_kwargs(config: TransformerConfig) -> dict:
+    return {
+        "d_model": config.d_model,
+        "n_heads": config.n_heads,
+        "d_ff": config.d_ff,
+        "dropout": config.dropout,
+        "norm_first": config.norm_first,
+        "rotary": _rotary(config),
+    }
+
+
+def _final_norm(config: TransformerConfig) -> nn.Module:
+    # pre-LN leaves the residual stream un-normalised: one last norm before the output
+    return nn.LayerNorm(config.d_model) if config.norm_first else nn.Identity()
+
+
+def _padding_to_attention(padding_mask, tokens) -> torch.Tensor | None:
+    if padding_mask is None:
+        return None
+    if (
+        not isinstance(padding_mask, torch.Tensor)
+        or padding_mask.dtype != torch.bool
+        or padding_mask.shape != tokens.shape
+    ):
+        got = tuple(padding_mask.shape) if isinstance(padding_mask, torch.Tensor) else padding_mask
+        raise ValueError(
+            f"padding_mask must be bool (batch, length) = {tuple(tokens.shape)}, got {got}"
+        )
+    return padding_mask[:, None, :]  # (B, 1, L): every query may look at the real keys
+
+
+class TransformerEncoder(nn.Module):
+    """Embedding, positions and ``n_layers`` :class:`EncoderLayer`: tokens to vectors.
+
+    Shape:
+        tokens ``(B, L)`` int64, padding_mask ``(B, L)`` bool (True on real tokens) ->
+        ``(B, L, d_model)``.
+    """
+
+    def __init__(self, config: TransformerConfig):
+        super().__init__()
+        self.config = config
+        self.embed = _Embedding(config.vocab_size, config)
+        self.layers = nn.ModuleList(
+            EncoderLayer(**_layer_kwargs(config)) for _ in range(config.n_layers)
+        )
+        self.norm = _final_norm(config)
+
+    def forward(
+        self,
+        tokens: torch.Tensor,
+        padding_mask: torch.Tensor | None = None,
+        *,
+        need_weights: bool = False,
+    ):
+        x = self.embed(tokens)
+        mask = _padding_to_attention(padding_mask, tokens)
+        for layer in self.layers:
+            x = layer(x, mask, need_weights=need_weights)
+        return self.norm(x)
+
+
+class TransformerLM(nn.Module):
+    """A decoder-only (GPT-style) language model: causal self-attention layers and a head
+    predicting the next token.
+
+    Shape:
+        tokens ``(B, L)`` int64 -> logits ``(B, L, vocab_size)``; position ``t``'s logits
+        depend on tokens ``0..t`` only.
+
+    Example:
+        >>> lm = TransformerLM(TransformerConfig(vocab_size=10, d_model=16, n_heads=2))
+        >>> lm(torch.tensor([[1, 2, 3]])).shape
+        torch.Size([1, 3, 10])
+    """
+
+    def __init__(self, config: TransformerConfig):
+        super().__init__()
+        self.config = config
+        self.embed = _Embedding(config.vocab_size, config)
+        self.layers = nn.ModuleList(
+            EncoderLayer(**_layer_kwargs(config)) for _ in range(config.n_layers)
+        )
+        self.norm = _final_norm(config)
+        self.head = nn.Linear(config.d_model, config.vocab_size)
+
+    def forward(
+        self, tokens: torch.Tensor, *, cache: KVCache | None = None, need_weights: bool = False
+    ) -> torch.Tensor:
+        offset = 0 if cache is None else cache.length
+        x = self.embed(tokens, offset)
+        for k, layer in enumerate(self.layers):
+            x = layer(x, causal=True, need_weights=need_weights, cache=cache, layer=k)
+        return self.head(self.norm(x))
+
+    def attention_weights(self, tokens: torch.Tensor) -> list[torch.Tensor]:
+        """Each layer's attention weights ``(B, n_heads, L, L)``, for plotting."""
+        with torch.no_grad():
+            self(tokens, need_weights=True)
+        return [layer.last_weights for layer in self.layers]
+
+    @torch.no_grad()
+    def generate(
+        self,
+        prompt: torch.Tensor,
+        n: int,
+        temperature: float = 1.0,
+        generator: torch.Generator | None = None,
+    ) -> torch.Tensor:
+        """Continue ``prompt`` ``(B, P)`` (or ``(P,)``) by ``n`` tokens, sampling at
+        ``temperature`` (``0`` takes the most likely token). Uses a :class:`KVCache`: each
+        new token costs one position of attention per layer, not a whole recomputation.
+
+        Returns:
+            ``(B, P + n)`` (or ``(P + n,)``): the prompt and its continuation.
+        """
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
+            raise ValueError(f"n must be an int >= 0, got {n!r}")
+        if (
+            isinstance(temperature, bool)
+            or not isinstance(temperature, numbers.Real)
+            or not 0 <= temperature < float("inf")
+        ):
+            raise ValueError(f"temperature must be a number >= 0, got {temperature!r}")
+        single = isinstance(prompt, torch.Tensor) and prompt.dim() == 1
+        tokens = prompt[None] if single else prompt
+        _check_tokens(tokens, self.config.vocab_size, None, "prompt")
+        if self.config.positional == "learned" and tokens.shape[1] + n > self.config.max_len:
+            raise ValueError(
+                f"prompt ({tokens.shape[1]}) + n ({n}) exceeds max_len={self.config.max_len} "
+                "of the learned positions"
+            )
+        was_training = self.training
+        self.eval()
+        cache = KVCache(len(self.layers))
+        logits = self(tokens, cache=cache)[:, -1]
+        out = [tokens]
+        for i in range(n):
+            if temperature == 0:
+                token = logits.argmax(-1, keepdim=True)
+            else:
+                probs = torch.softmax(logits / temperature, dim=-1)
+                token = torch.multinomial(probs, 1, generator=generator)
+            out.append(token)
+            if i + 1 < n:
+                logits = self(token, cache=cache)[:, -1]
+        self.train(was_training)
+        result = torch.cat(out, dim=1)
+        return result[0] if single else result
+
+
+@dataclass
+class _DecodeState:
+    memory: torch.Tensor  # (B, S, d_model)
+    memory_mask: torch.Tensor  # (B, 1, S)
+    cache: KVCache
+
+
+class TransformerDecoder(nn.Module):
+    """The target side of :class:`Transformer`: embedding, :class:`DecoderLayer` stack,
+    output head; ``step`` decodes one token with a cache."""
+
+    def __init__(self, config: TransformerConfig):
+        super().__init__()
+        self.embed = _Embedding(config.tgt_vocab_size, config)
+        self.layers = nn.ModuleList(
+            DecoderLayer(**_layer_kwargs(config)) for _ in range(config.n_layers)
+        )
+        self.norm = _final_norm(config)
+        self.head = nn.Linear(config.d_model, config.tgt_vocab_size)
+
+    def forward(self, tgt_in, memory, memory_mask, *, cache=None, need_weights=False):
+        offset = 0 if cache is None else cache.length
+        x = self.embed(tgt_in, offset, "tgt_in")
+        for k, layer in enumerate(self.layers):
+            x = layer(
+                x,
+                memory,
+                None,
+                memory_mask,
+                causal=True,
+                need_weights=need_weights,
+                cache=cache,
+                layer=k,
+            )
+        weights = self.layers[-1].last_weights if need_weights else None
+        return self.head(self.norm(x)), weights
+
+    def step(self, token: torch.Tensor, state: _DecodeState):
+        """One decoding step: token ``(B,)`` -> logits ``(B, V)``, the state, and the last
+        layer's cross-attention averaged over heads ``(B, S)``."""
+        logits, weights = self(
+            token[:, None], state.memory, state.memory_mask, cache=state.cache, need_weights=True
+        )
+        return logits[:, 0], state, weights[:, :, 0].mean(1)
+
+
+class Transformer(nn.Module):
+    """The encoder–decoder Transformer for the sequence-to-sequence tasks of Part II.
+
+    It has :class:`seqlab.seq2seq.Seq2Seq`'s interface (``forward``, ``encode``,
+    ``decoder.step``, ``task``), so ``seq2seq_loss``, ``translate`` and ``exact_match``
+    work on it unchanged.
+
+    Shape:
+        src ``(B, S)``, src_mask ``(B, S)`` bool (True on real tokens), tgt_in ``(B, T)``
+        -> logits ``(B, T, tgt_vocab_size)`` and, with ``need_weights=True``, the last
+        layer's cross-attention averaged over heads ``(B, T, S)`` (else ``None``).
+    """
+
+    def __init__(self, config: TransformerConfig, task=None):
+        super().__init__()
+        self.config, self.task = config, task
+        if task is not None and (
+            len(task.src_vocab) != config.vocab_size or len(task.tgt_vocab) != config.tgt_vocab_size
+        ):
+            raise ValueError(
+                f"config vocab sizes ({config.vocab_size}, {config.tgt_vocab_size}) do not "
+                f"match the task's ({len(task.src_vocab)}, {len(task.tgt_vocab)})"
+            )
+        self.encoder = TransformerEncoder(config)
+        self.decoder = TransformerDecoder(config)
+
+    @classmethod
+    def for_task(cls, task, **options) -> Transformer:
+        """A model sized for ``task``'s vocabularies; ``options`` are the other
+        :class:`TransformerConfig` fields."""
+        config = TransformerConfig(
+            len(task.src_vocab), tgt_vocab_size=len(task.tgt_vocab), **options
+        )
+        return cls(config, task)
+
+    @staticmethod
+    def _check_src_mask(src, src_mask):
+        if not isinstance(src_mask, torch.Tensor) or src_mask.dtype != torch.bool:
+            raise ValueError(
+                "src_mask must be a bool tensor (batch, source length), True on real tokens; "
+                f"got {src_mask!r:.60}"
+            )
+
+    def encode(self, src: torch.Tensor, src_mask: torch.Tensor) -> _DecodeState:
+        """Read the source; the decoder's start state (an empty cache inside)."""
+        self._check_src_mask(src, src_mask)
+        memory = self.encoder(src, src_mask)
+        return _DecodeState(memory, src_mask[:, None, :], KVCache(self.config.n_layers))
+
+    def forward(self, src, src_mask, tgt_in, *, need_weights: bool = False):
+        if (
+            isinstance(tgt_in, torch.Tensor)
+            and isinstance(src, torch.Tensor)
+            and tgt_in.shape[0] != src.shape[0]
+        ):
+            raise ValueError(
+                "src and tgt_in must have the same batch size, got "
+                f"{src.shape[0]} and {tgt_in.shape[0]}"
+            )
+        self._check_src_mask(src, src_mask)
+        memory = self.encoder(src, src_mask)
+        logits, weights = self.decoder(
+            tgt_in, memory, src_mask[:, None, :], need_weights=need_weights
+        )
+        return logits, None if weights is None else weights.mean(1)
