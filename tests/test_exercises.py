@@ -213,3 +213,25 @@ def test_chapter_7_checkers_accept_right_and_reject_wrong():
     assert check_split_heads(split, quiet=True)
     viewed = check_split_heads(lambda x, h: x.reshape(x.shape[0], h, x.shape[1], -1), quiet=True)
     assert not viewed and "swap" in viewed.message
+
+
+def test_chapter_8_checkers_accept_right_and_reject_wrong():
+    from seqlab.exercises import check_rope_angle, check_sinusoidal
+
+    def encoding(max_len, d_model, exponent_step=2):
+        pe = torch.zeros(max_len, d_model)
+        position = torch.arange(max_len)[:, None].float()
+        i = torch.arange(0, d_model, 2) if exponent_step == 2 else torch.arange(d_model // 2)
+        frequency = 10000 ** (-i / d_model)
+        pe[:, 0::2] = torch.sin(position * frequency)
+        pe[:, 1::2] = torch.cos(position * frequency)
+        return pe
+
+    assert check_sinusoidal(encoding, quiet=True)
+    buggy = check_sinusoidal(lambda n, d: encoding(n, d, exponent_step=1), quiet=True)
+    assert not buggy and "2i / d_model" in buggy.message
+    assert check_rope_angle(0.3, quiet=True)
+    half = check_rope_angle(3 * 10000 ** (-1 / 8), quiet=True)
+    assert not half and "-2i/dim" in half.message
+    frequency = check_rope_angle(0.1, quiet=True)
+    assert not frequency and "position" in frequency.message

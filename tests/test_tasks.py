@@ -10,6 +10,8 @@ from seqlab.data.tasks import (
     associative_recall,
     copy_memory,
     masked_accuracy,
+    mirror_task,
+    previous_token,
     reverse_task,
     sort_task,
     task_stream,
@@ -20,13 +22,15 @@ def gen(seed=0):
     return torch.Generator().manual_seed(seed)
 
 
-def test_tasks_registry_names_the_five_tasks():
+def test_tasks_registry_names_the_seven_tasks():
     assert TASKS == {
         "copy_memory": copy_memory,
         "adding": adding_problem,
         "reverse": reverse_task,
         "sort": sort_task,
         "associative_recall": associative_recall,
+        "previous_token": previous_token,
+        "mirror": mirror_task,
     }
 
 
@@ -204,3 +208,20 @@ def test_task_stream_yields_fresh_batches_and_checks_its_options():
         next(task_stream("copy", 4))
     with pytest.raises(ValueError, match="lag"):
         next(task_stream("copy_memory", 4, lag=-1))
+
+
+def test_previous_token_labels_each_symbol_with_the_one_before():
+    b = previous_token(5, n_symbols=4, length=9, generator=gen())
+    assert b.x.shape == b.y.shape == b.mask.shape == (5, 9)
+    assert torch.equal(b.y[:, 1:], b.x[:, :-1]) and not b.mask[:, 0].any() and b.mask[:, 1:].all()
+    assert b.x.min() >= 1 and b.x.max() <= 4 and b.n_classes == 5
+    with pytest.raises(ValueError, match="length must be an int >= 2"):
+        previous_token(2, length=1)
+
+
+def test_mirror_task_labels_each_symbol_with_its_mirror_image():
+    b = mirror_task(3, n_symbols=6, length=7, generator=gen())
+    assert torch.equal(b.y, b.x.flip(1)) and b.mask.all()
+    assert torch.equal(b.y[:, 3], b.x[:, 3])  # the middle of an odd length is itself
+    with pytest.raises(ValueError, match="n_symbols must be an int >= 2"):
+        mirror_task(2, n_symbols=1)

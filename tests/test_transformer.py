@@ -612,3 +612,19 @@ def test_bad_options_and_inputs_are_named():
         model(batch.src, None, batch.tgt_in)
     with pytest.raises(ValueError, match="padding_mask must be bool"):
         model.encoder(batch.src, batch.src_mask.float())
+
+
+def test_tagger_is_the_encoder_plus_a_head_at_every_position():
+    from seqlab.transformer import TransformerTagger
+
+    config = TransformerConfig(vocab_size=7, d_model=8, n_heads=2, n_layers=1, d_ff=16)
+    tagger = TransformerTagger(config, 5).eval()
+    tokens = torch.randint(0, 7, (3, 6))
+    pad = padding_mask([6, 4, 1], 6)
+    with torch.no_grad():
+        logits = tagger(tokens, pad)
+        expected = tagger.head(tagger.encoder(tokens, pad))
+    assert logits.shape == (3, 6, 5)
+    torch.testing.assert_close(logits, expected, rtol=0, atol=0)
+    with pytest.raises(ValueError, match="n_classes must be a positive int"):
+        TransformerTagger(config, 0)

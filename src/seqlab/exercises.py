@@ -33,7 +33,9 @@ __all__ = [
     "check_mha_param_count",
     "check_rnn_param_count",
     "check_rnn_step",
+    "check_rope_angle",
     "check_scaled_toy",
+    "check_sinusoidal",
     "check_softmax",
     "check_split_heads",
     "check_teacher_forcing",
@@ -547,3 +549,37 @@ def check_split_heads(fn: Callable, *, quiet: bool = False) -> Feedback:
         ],
         quiet=quiet,
     )
+
+
+# Chapter 8 ---------------------------------------------------------------------------
+
+
+def check_sinusoidal(fn: Callable, *, quiet: bool = False) -> Feedback:
+    """Check ``fn(max_len, d_model) -> (max_len, d_model)``, the sinusoidal encoding of
+    Vaswani et al. (chapter 8)."""
+    from seqlab.positional import sinusoidal_encoding
+
+    return check_function(
+        lambda args: torch.as_tensor(fn(*args), dtype=torch.float32),
+        lambda args: sinusoidal_encoding(*args),
+        [(4, 2), (10, 8), (50, 16)],
+        name="your sinusoidal encoding",
+        atol=1e-4,
+        hints=[
+            "even columns are sin, odd columns cos, of position / 10000^(2i / d_model)",
+            "pair i (columns 2i and 2i+1) shares one frequency: the exponent is 2i / d_model",
+            None,
+        ],
+        quiet=quiet,
+    )
+
+
+def check_rope_angle(answer, *, quiet: bool = False) -> Feedback:
+    """Check the RoPE rotation angle of pair ``i = 1`` at position 3 with ``dim = 8``
+    and base 10000 (chapter 8)."""
+    right = 3 * 10000 ** (-2 / 8)
+    if isinstance(answer, (int, float)) and abs(answer - 3 * 10000 ** (-1 / 8)) < 1e-6:
+        return _verdict(False, "pair i uses the exponent -2i/dim, not -i/dim", quiet)
+    if isinstance(answer, (int, float)) and abs(answer - 10000 ** (-2 / 8)) < 1e-6:
+        return _verdict(False, "that is the frequency; the angle is position × frequency", quiet)
+    return check_close(answer, right, atol=1e-6, rtol=0.0, quiet=quiet)

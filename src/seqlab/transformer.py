@@ -34,6 +34,7 @@ __all__ = [
     "TransformerConfig",
     "TransformerEncoder",
     "TransformerLM",
+    "TransformerTagger",
 ]
 
 POSITIONALS = ("sinusoidal", "learned", "rope", "none")
@@ -373,6 +374,25 @@ class TransformerEncoder(nn.Module):
         for layer in self.layers:
             x = layer(x, mask, need_weights=need_weights)
         return self.norm(x)
+
+
+class TransformerTagger(nn.Module):
+    """A :class:`TransformerEncoder` with a linear head at every position: one label per
+    input token, each position seeing the whole sequence (no causal mask).
+
+    Shape:
+        tokens ``(B, L)``, padding_mask ``(B, L)`` -> logits ``(B, L, n_classes)``.
+    """
+
+    def __init__(self, config: TransformerConfig, n_classes: int):
+        super().__init__()
+        if isinstance(n_classes, bool) or not isinstance(n_classes, int) or n_classes < 1:
+            raise ValueError(f"n_classes must be a positive int, got {n_classes!r}")
+        self.encoder = TransformerEncoder(config)
+        self.head = nn.Linear(config.d_model, n_classes)
+
+    def forward(self, tokens: torch.Tensor, padding_mask: torch.Tensor | None = None):
+        return self.head(self.encoder(tokens, padding_mask))
 
 
 class TransformerLM(nn.Module):

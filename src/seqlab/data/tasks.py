@@ -21,6 +21,8 @@ __all__ = [
     "associative_recall",
     "copy_memory",
     "masked_accuracy",
+    "mirror_task",
+    "previous_token",
     "reverse_task",
     "sort_task",
     "task_stream",
@@ -129,6 +131,49 @@ def reverse_task(
     return _symbols_then_answer(batch_size, n_symbols, length, generator, lambda s: s.flip(1))
 
 
+def previous_token(
+    batch_size: int,
+    *,
+    n_symbols: int = 10,
+    length: int = 16,
+    generator: torch.Generator | None = None,
+) -> TaskBatch:
+    """Label each symbol with the one before it: ``y[t] = x[t - 1]`` (the first position
+    is not scored). An order task that depends only on relative position.
+
+    Shape: x, y, mask ``(B, length)``. Scores: perfect 1.0; chance ``1 / n_symbols``.
+    """
+    _positive("batch_size", batch_size)
+    _positive("n_symbols", n_symbols, 2)
+    _positive("length", length, 2)
+    x = torch.randint(1, n_symbols + 1, (batch_size, length), generator=generator)
+    y = torch.zeros_like(x)
+    y[:, 1:] = x[:, :-1]
+    mask = torch.ones_like(x, dtype=torch.bool)
+    mask[:, 0] = False
+    return TaskBatch(x, y, mask, n_symbols + 1, n_symbols + 1)
+
+
+def mirror_task(
+    batch_size: int,
+    *,
+    n_symbols: int = 10,
+    length: int = 16,
+    generator: torch.Generator | None = None,
+) -> TaskBatch:
+    """Label each symbol with its mirror image: ``y[t] = x[length - 1 - t]``, the sequence
+    reversed in place. An order task that depends on the distance to the end.
+
+    Shape: x, y, mask ``(B, length)``. Scores: perfect 1.0; chance ``1 / n_symbols``.
+    """
+    _positive("batch_size", batch_size)
+    _positive("n_symbols", n_symbols, 2)
+    _positive("length", length)
+    x = torch.randint(1, n_symbols + 1, (batch_size, length), generator=generator)
+    mask = torch.ones_like(x, dtype=torch.bool)
+    return TaskBatch(x, x.flip(1), mask, n_symbols + 1, n_symbols + 1)
+
+
 def sort_task(
     batch_size: int,
     *,
@@ -193,6 +238,8 @@ TASKS: dict[str, Callable[..., TaskBatch]] = {
     "reverse": reverse_task,
     "sort": sort_task,
     "associative_recall": associative_recall,
+    "previous_token": previous_token,
+    "mirror": mirror_task,
 }
 
 
