@@ -235,3 +235,19 @@ def test_chapter_8_checkers_accept_right_and_reject_wrong():
     assert not half and "-2i/dim" in half.message
     frequency = check_rope_angle(0.1, quiet=True)
     assert not frequency and "position" in frequency.message
+
+
+def test_chapter_9_checkers_accept_right_and_reject_wrong():
+    from seqlab.exercises import check_encoder_layer_params, check_layer_norm
+
+    def layer_norm(x, w, b, eps, unbiased=False):
+        mean, var = x.mean(-1, keepdim=True), x.var(-1, unbiased=unbiased, keepdim=True)
+        return (x - mean) / torch.sqrt(var + eps) * w + b
+
+    assert check_layer_norm(layer_norm, quiet=True)
+    unbiased = check_layer_norm(lambda *a: layer_norm(*a, unbiased=True), quiet=True)
+    assert not unbiased and "biased variance" in unbiased.message
+    right = sum(p.numel() for p in torch.nn.TransformerEncoderLayer(64, 4, 256).parameters())
+    assert check_encoder_layer_params(right, quiet=True)
+    no_norms = check_encoder_layer_params(right - 256, quiet=True)
+    assert not no_norms and "layer norms" in no_norms.message

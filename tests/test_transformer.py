@@ -628,3 +628,18 @@ def test_tagger_is_the_encoder_plus_a_head_at_every_position():
     torch.testing.assert_close(logits, expected, rtol=0, atol=0)
     with pytest.raises(ValueError, match="n_classes must be a positive int"):
         TransformerTagger(config, 0)
+
+
+def test_torch_lm_has_the_same_size_and_is_causal():
+    from seqlab.transformer import TorchLM
+
+    config = TransformerConfig(vocab_size=9, d_model=8, n_heads=2, n_layers=2, d_ff=16)
+    ours, twin = TransformerLM(config), TorchLM(config).eval()
+    assert sum(p.numel() for p in ours.parameters()) == sum(p.numel() for p in twin.parameters())
+    tokens = torch.randint(0, 9, (2, 6))
+    later = tokens.clone()
+    later[:, 4:] = (later[:, 4:] + 1) % 9
+    with torch.no_grad():
+        torch.testing.assert_close(twin(tokens)[:, :4], twin(later)[:, :4])
+    with pytest.raises(ValueError, match="sinusoidal' or 'none'"):
+        TorchLM(TransformerConfig(vocab_size=9, d_model=8, n_heads=2, positional="rope"))

@@ -85,3 +85,17 @@ def test_count_parameters_counts_trainable_only():
     assert count_parameters(model) == 4 + 10
     with pytest.raises(TypeError, match=r"torch\.nn\.Module"):
         count_parameters([torch.zeros(3)])
+
+
+def test_closest_size_picks_the_nearest_parameter_count():
+    from seqlab.utils import closest_size
+
+    def make(h):
+        return torch.nn.Linear(10, h)  # 11 h parameters
+
+    assert closest_size(make, 100, range(1, 20)) == 9  # 99 beats 110
+    assert closest_size(make, 1000, range(1, 20)) == 19  # the largest is the nearest
+    with pytest.raises(ValueError, match="n_params must be a positive int"):
+        closest_size(make, 0, range(1, 5))
+    with pytest.raises(ValueError, match="sizes is empty"):
+        closest_size(make, 10, [])

@@ -26,9 +26,11 @@ __all__ = [
     "check_close",
     "check_copy_chance",
     "check_dot_variance",
+    "check_encoder_layer_params",
     "check_function",
     "check_gradient_factor",
     "check_gru_step",
+    "check_layer_norm",
     "check_lstm_param_count",
     "check_mha_param_count",
     "check_rnn_param_count",
@@ -583,3 +585,55 @@ def check_rope_angle(answer, *, quiet: bool = False) -> Feedback:
     if isinstance(answer, (int, float)) and abs(answer - 10000 ** (-2 / 8)) < 1e-6:
         return _verdict(False, "that is the frequency; the angle is position × frequency", quiet)
     return check_close(answer, right, atol=1e-6, rtol=0.0, quiet=quiet)
+
+
+# Chapter 9 ---------------------------------------------------------------------------
+
+
+def check_layer_norm(fn: Callable, *, quiet: bool = False) -> Feedback:
+    """Check ``fn(x, weight, bias, eps) -> (..., d)``, layer normalisation over the last
+    axis, against ``torch.nn.functional.layer_norm`` (chapter 9)."""
+    gen = torch.Generator().manual_seed(9)
+    inputs = []
+    for shape in [(3, 4), (2, 5, 8), (1, 1, 16)]:
+        d = shape[-1]
+        x = torch.randn(*shape, generator=gen) * 3 + 1
+        inputs.append((x, torch.randn(d, generator=gen), torch.randn(d, generator=gen), 1e-5))
+
+    return check_function(
+        lambda args: fn(*args),
+        lambda args: torch.nn.functional.layer_norm(args[0], args[0].shape[-1:], *args[1:]),
+        inputs,
+        name="your layer norm",
+        atol=1e-4,
+        hints=[
+            "subtract the mean and divide by sqrt(variance + eps) over the last axis, with "
+            "the biased variance (unbiased=False), then scale by weight and add bias",
+            None,
+            None,
+        ],
+        quiet=quiet,
+    )
+
+
+def check_encoder_layer_params(
+    answer, d_model: int = 64, n_heads: int = 4, d_ff: int = 256, *, quiet: bool = False
+) -> Feedback:
+    """Check the parameter count of ``nn.TransformerEncoderLayer(d_model, n_heads, d_ff)``
+    (chapter 9)."""
+    d, f = d_model, d_ff
+    attention, feed_forward, norms = 4 * d * d + 4 * d, 2 * d * f + f + d, 4 * d
+    right = attention + feed_forward + norms
+    if isinstance(answer, bool) or not isinstance(answer, int):
+        return _verdict(False, f"give a whole number, got {answer!r}", quiet)
+    if answer == right:
+        return _verdict(
+            True,
+            f"{right} = attention {attention} + feed-forward {feed_forward} + two norms {norms}",
+            quiet,
+        )
+    if answer == attention + feed_forward:
+        return _verdict(False, "add the two layer norms: a weight and a bias of size d each", quiet)
+    if answer == right - f - d:
+        return _verdict(False, "the feed-forward block's two linear layers both have biases", quiet)
+    return _verdict(False, f"{answer} is not it; add attention, feed-forward and norms", quiet)

@@ -30,6 +30,7 @@ __all__ = [
     "POSITIONALS",
     "DecoderLayer",
     "EncoderLayer",
+    "TorchLM",
     "Transformer",
     "TransformerConfig",
     "TransformerEncoder",
@@ -595,3 +596,37 @@ class Transformer(nn.Module):
             tgt_in, memory, src_mask[:, None, :], need_weights=need_weights
         )
         return logits, None if weights is None else weights.mean(1)
+
+
+class TorchLM(nn.Module):
+    """:class:`TransformerLM`'s twin built from ``nn.TransformerEncoderLayer`` (same sizes,
+    same parameter count, sinusoidal or no positions): the reference that chapter 9 and
+    ``python -m seqlab.bench`` time ``TransformerLM`` against.
+
+    Shape:
+        tokens ``(B, L)`` -> logits ``(B, L, vocab_size)``.
+    """
+
+    def __init__(self, config: TransformerConfig):
+        super().__init__()
+        if config.positional not in ("sinusoidal", "none"):
+            raise ValueError("TorchLM supports positional='sinusoidal' or 'none'")
+        self.config = config
+        self.embed = _Embedding(config.vocab_size, config)
+        layer = nn.TransformerEncoderLayer(
+            config.d_model,
+            config.n_heads,
+            config.d_ff,
+            config.dropout,
+            batch_first=True,
+            norm_first=config.norm_first,
+        )
+        self.layers = nn.TransformerEncoder(layer, config.n_layers, enable_nested_tensor=False)
+        self.norm = _final_norm(config)
+        self.head = nn.Linear(config.d_model, config.vocab_size)
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        x = self.embed(tokens)
+        length = tokens.shape[1]
+        mask = nn.Transformer.generate_square_subsequent_mask(length, device=x.device)
+        return self.head(self.norm(self.layers(x, mask=mask, is_causal=True)))

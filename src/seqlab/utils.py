@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 __all__ = [
+    "closest_size",
     "count_parameters",
     "cpu_model",
     "device",
@@ -61,6 +62,22 @@ def count_parameters(model: torch.nn.Module) -> int:
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def closest_size(make, n_params: int, sizes) -> int:
+    """The size ``s`` among ``sizes`` whose model ``make(s)`` has the parameter count
+    closest to ``n_params``: how the book matches the sizes of models it compares.
+
+    Example:
+        >>> closest_size(lambda h: torch.nn.Linear(10, h), 100, range(1, 20))
+        9
+    """
+    if isinstance(n_params, bool) or not isinstance(n_params, int) or n_params < 1:
+        raise ValueError(f"n_params must be a positive int, got {n_params!r}")
+    sizes = list(sizes)
+    if not sizes:
+        raise ValueError("sizes is empty")
+    return min(sizes, key=lambda s: abs(count_parameters(make(s)) - n_params))
 
 
 def device(prefer: str | None = None) -> torch.device:
