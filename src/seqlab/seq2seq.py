@@ -188,13 +188,8 @@ class Seq2Seq(nn.Module):
     def __init__(self, config: Seq2SeqConfig, task: PairTask | None = None):
         super().__init__()
         self.config, self.task = config, task
-        if task is not None and (
-            len(task.src_vocab) != config.src_vocab or len(task.tgt_vocab) != config.tgt_vocab
-        ):
-            raise ValueError(
-                f"config vocab sizes ({config.src_vocab}, {config.tgt_vocab}) do not match the "
-                f"task's ({len(task.src_vocab)}, {len(task.tgt_vocab)})"
-            )
+        if task is not None:
+            task.check_vocab_sizes(config.src_vocab, config.tgt_vocab)
         self.src_embed = nn.Embedding(config.src_vocab, config.d_embed)
         self.encoder = _CELLS[config.cell](config.d_embed, config.hidden_size)
         self.decoder = Decoder(config)

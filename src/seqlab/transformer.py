@@ -63,6 +63,18 @@ def _check_twin(module, twin_class):
     }
 
 
+def _add_sublayer_parts(layer, d_model, d_ff, dropout, eps, n_sublayers: int) -> None:
+    """The feed-forward block, and a layer norm and a dropout per sublayer, under torch's
+    names (linear1, dropout, linear2, norm1.., dropout1..)."""
+    layer.linear1 = nn.Linear(d_model, d_ff)
+    layer.dropout = nn.Dropout(dropout)
+    layer.linear2 = nn.Linear(d_ff, d_model)
+    for k in range(1, n_sublayers + 1):
+        setattr(layer, f"norm{k}", nn.LayerNorm(d_model, eps=eps))
+    for k in range(1, n_sublayers + 1):
+        setattr(layer, f"dropout{k}", nn.Dropout(dropout))
+
+
 def _copy_twin(ours: nn.Module, module: nn.Module) -> nn.Module:
     ref = module.linear1.weight
     ours.to(dtype=ref.dtype, device=ref.device)
@@ -101,13 +113,7 @@ class EncoderLayer(nn.Module):
         super().__init__()
         self.norm_first = norm_first
         self.self_attn = MultiHeadAttention(d_model, n_heads, dropout, rotary=rotary)
-        self.linear1 = nn.Linear(d_model, d_ff)
-        self.dropout = nn.Dropout(dropout)
-        self.linear2 = nn.Linear(d_ff, d_model)
-        self.norm1 = nn.LayerNorm(d_model, eps=layer_norm_eps)
-        self.norm2 = nn.LayerNorm(d_model, eps=layer_norm_eps)
-        self.dropout1 = nn.Dropout(dropout)
-        self.dropout2 = nn.Dropout(dropout)
+        _add_sublayer_parts(self, d_model, d_ff, dropout, layer_norm_eps, n_sublayers=2)
         self.last_weights = None
 
     @classmethod
@@ -167,15 +173,7 @@ class DecoderLayer(nn.Module):
         self.norm_first = norm_first
         self.self_attn = MultiHeadAttention(d_model, n_heads, dropout, rotary=rotary)
         self.multihead_attn = MultiHeadAttention(d_model, n_heads, dropout)
-        self.linear1 = nn.Linear(d_model, d_ff)
-        self.dropout = nn.Dropout(dropout)
-        self.linear2 = nn.Linear(d_ff, d_model)
-        self.norm1 = nn.LayerNorm(d_model, eps=layer_norm_eps)
-        self.norm2 = nn.LayerNorm(d_model, eps=layer_norm_eps)
-        self.norm3 = nn.LayerNorm(d_model, eps=layer_norm_eps)
-        self.dropout1 = nn.Dropout(dropout)
-        self.dropout2 = nn.Dropout(dropout)
-        self.dropout3 = nn.Dropout(dropout)
+        _add_sublayer_parts(self, d_model, d_ff, dropout, layer_norm_eps, n_sublayers=3)
         self.last_weights = None
 
     @classmethod
@@ -547,13 +545,8 @@ class Transformer(nn.Module):
     def __init__(self, config: TransformerConfig, task=None):
         super().__init__()
         self.config, self.task = config, task
-        if task is not None and (
-            len(task.src_vocab) != config.vocab_size or len(task.tgt_vocab) != config.tgt_vocab_size
-        ):
-            raise ValueError(
-                f"config vocab sizes ({config.vocab_size}, {config.tgt_vocab_size}) do not "
-                f"match the task's ({len(task.src_vocab)}, {len(task.tgt_vocab)})"
-            )
+        if task is not None:
+            task.check_vocab_sizes(config.vocab_size, config.tgt_vocab_size)
         self.encoder = TransformerEncoder(config)
         self.decoder = TransformerDecoder(config)
 

@@ -156,6 +156,14 @@ class PairTask:
             raise ValueError(f"n must be a positive int, got {n!r}")
         return [self._sample(generator) for _ in range(n)]
 
+    def check_vocab_sizes(self, src_vocab: int, tgt_vocab: int) -> None:
+        """Raise ``ValueError`` unless a model's vocabulary sizes are this task's."""
+        if (src_vocab, tgt_vocab) != (len(self.src_vocab), len(self.tgt_vocab)):
+            raise ValueError(
+                f"config vocab sizes ({src_vocab}, {tgt_vocab}) do not match the task's "
+                f"({len(self.src_vocab)}, {len(self.tgt_vocab)})"
+            )
+
     def encode_sources(self, texts: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
         """Strings -> ``(src (B, S), src_mask (B, S))``, right-padded.
 
