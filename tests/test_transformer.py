@@ -643,3 +643,11 @@ def test_torch_lm_has_the_same_size_and_is_causal():
         torch.testing.assert_close(twin(tokens)[:, :4], twin(later)[:, :4])
     with pytest.raises(ValueError, match="sinusoidal' or 'none'"):
         TorchLM(TransformerConfig(vocab_size=9, d_model=8, n_heads=2, positional="rope"))
+
+
+def test_src_mask_must_match_src():
+    task = date_task()
+    model = Transformer.for_task(task, d_model=8, n_heads=2, n_layers=1, d_ff=16)
+    batch = task.batch(task.pairs(2, torch.Generator().manual_seed(0)))
+    with pytest.raises(ValueError, match=r"shaped like src .* got torch.bool \(2, 3\)"):
+        model(batch.src, batch.src_mask[:, :3], batch.tgt_in)

@@ -561,10 +561,19 @@ class Transformer(nn.Module):
 
     @staticmethod
     def _check_src_mask(src, src_mask):
-        if not isinstance(src_mask, torch.Tensor) or src_mask.dtype != torch.bool:
+        if (
+            not isinstance(src_mask, torch.Tensor)
+            or src_mask.dtype != torch.bool
+            or (isinstance(src, torch.Tensor) and src_mask.shape != src.shape)
+        ):
+            got = (
+                f"{src_mask.dtype} {tuple(src_mask.shape)}"
+                if isinstance(src_mask, torch.Tensor)
+                else type(src_mask).__name__
+            )
             raise ValueError(
-                "src_mask must be a bool tensor (batch, source length), True on real tokens; "
-                f"got {src_mask!r:.60}"
+                "src_mask must be a bool tensor shaped like src (batch, source length), True "
+                f"on real tokens; got {got}"
             )
 
     def encode(self, src: torch.Tensor, src_mask: torch.Tensor) -> _DecodeState:
