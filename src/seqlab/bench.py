@@ -46,6 +46,8 @@ VOCAB = 64  # a character vocabulary's size
 
 
 def _git_commit() -> str | None:
+    if os.environ.get("SEQLAB_GIT_COMMIT"):  # set where the tree was copied elsewhere
+        return os.environ["SEQLAB_GIT_COMMIT"]
     try:
         out = subprocess.run(
             ["git", "rev-parse", "HEAD"],
@@ -56,13 +58,13 @@ def _git_commit() -> str | None:
         )
         return out.stdout.strip()
     except (OSError, subprocess.CalledProcessError):
-        return os.environ.get("SEQLAB_GIT_COMMIT")  # a copy of the tree without .git
+        return None
 
 
 def stamp(run_device: torch.device, seeds: list[int]) -> dict:
     """Where and with what a result was measured: :func:`seqlab.utils.environment_report`
-    plus the device used, the seeds and the git commit (outside a checkout, the
-    ``SEQLAB_GIT_COMMIT`` environment variable, else ``None``)."""
+    plus the device used, the seeds and the git commit (``SEQLAB_GIT_COMMIT`` when set,
+    for a copy of the tree run elsewhere; ``None`` outside a checkout)."""
     return {
         **environment_report(),
         "device": str(run_device),
