@@ -229,9 +229,8 @@ class _Recurrent(nn.Module):
             raise ValueError(
                 f"x_t must have shape (batch, {self.input_size}), got {tuple(x_t.shape)}"
             )
-        w_ih, w_hh, b_ih, b_hh = self.layer(0)
-        xw = x_t @ w_ih.T if b_ih is None else torch.addmm(b_ih, x_t, w_ih.T)
-        return self._step(xw, state, w_hh, b_hh)
+        _, w_hh, _, b_hh = self.layer(0)
+        return self._step(self._input_projection(x_t, 0), state, w_hh, b_hh)
 
     def _input_projection(self, x: torch.Tensor, k: int) -> torch.Tensor:
         """W_ih x_t + b_ih for every step of layer ``k`` in one product: (B, L, gates*H)."""
