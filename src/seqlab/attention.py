@@ -397,6 +397,17 @@ class KVCache:
         self.keys[layer], self.values[layer] = k, v
         return k, v
 
+    def truncate(self, length: int) -> None:
+        """Forget every position from ``length`` on (a rollback, e.g. to time one step
+        again from the same context)."""
+        if isinstance(length, bool) or not isinstance(length, int) or length < 0:
+            raise ValueError(f"length must be an int >= 0, got {length!r}")
+        if length > self.length:
+            raise ValueError(f"cannot truncate to {length}: only {self.length} positions cached")
+        for k, (keys, values) in enumerate(zip(self.keys, self.values, strict=True)):
+            if keys is not None:
+                self.keys[k], self.values[k] = keys[..., :length, :], values[..., :length, :]
+
     def nbytes(self) -> int:
         """Memory held by the cache, in bytes."""
         return sum(t.numel() * t.element_size() for t in self.keys + self.values if t is not None)

@@ -1,0 +1,151 @@
+"""``python -m seqlab.bench``: the experiments behind chapter 10's claim ledger.
+
+Each suite tests one claim of the argument "why Transformers outperform RNNs" and writes
+one JSON file under ``results/`` (or ``--out``) with a hardware and software stamp, so a
+chapter can show measurements from several machines side by side without re-running them.
+
+=============  ====================================================================
+``speed``      training-step and forward time against length 16 … 2048, critical path,
+               peak memory (claim 1, parallelization)
+``longrange``  accuracy against lag: copy memory, associative recall, seq2seq copy;
+               gradient reaching early positions (claim 2)
+``scaling``    char-LM loss against parameters and FLOPs, power-law fits; time to a
+               target loss (claims 3 and 4)
+``order``      order-sensitive tasks with and without positions; size and code needed
+               for chapter 3's task (claims 5 and 6c)
+``streaming``  memory and latency per generated token against context; quality in a
+               fixed CPU budget (claim 6a)
+``lowdata``    held-out exact match after training on 1k and 10k dates (claim 6b)
+=============  ====================================================================
+
+Usage::
+
+    python -m seqlab.bench --suite all              # every suite, full size
+    python -m seqlab.bench --suite speed --quick    # small and fast, for CI and chapters
+    python -m seqlab.bench --suite speed --device cuda
+
+Timing: warm-up calls first, then several timed calls (CUDA synchronised), reported as
+median, minimum and maximum in milliseconds. Every learning experiment sweeps the same
+learning rates for both families (one seed) and reports 3 seeds (``--quick``: one rate,
+one seed). Only ``speed`` uses a GPU; the others measure learning and run on the CPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+
+from seqlab.bench.common import non_finite, stamp, time_ms
+from seqlab.bench.longrange import longrange_suite
+from seqlab.bench.lowdata import lowdata_suite
+from seqlab.bench.order import order_suite
+from seqlab.bench.scaling import scaling_suite
+from seqlab.bench.speed import speed_suite
+from seqlab.bench.streaming import streaming_suite
+from seqlab.utils import device
+
+__all__ = [
+    "GPU_SUITES",
+    "SUITES",
+    "load_results",
+    "main",
+    "result_path",
+    "run_suite",
+    "stamp",
+    "time_ms",
+]
+
+SUITES: dict[str, Callable[..., dict]] = {
+    "speed": speed_suite,
+    "streaming": streaming_suite,
+    "scaling": scaling_suite,
+    "longrange": longrange_suite,
+    "order": order_suite,
+    "lowdata": lowdata_suite,
+}
+GPU_SUITES = ("speed",)  # the rest measure learning, not hardware: always on the CPU
+REQUIRED = ("suite", "stamp", "config", "params", "rows")
+STAMP_KEYS = (
+    "python",
+    "torch",
+    "cpu",
+    "torch_threads",
+    "gpu",
+    "date",
+    "device",
+    "seeds",
+    "git_commit",
+)
+
+
+def result_path(out: str | Path, name: str, device_type: str = "cpu", quick: bool = False) -> Path:
+    """Where :func:`run_suite` writes suite ``name``: ``{out}/{name}-{device}[-quick].json``."""
+    return Path(out) / f"{name}-{device_type}{'-quick' if quick else ''}.json"
+
+
+def run_suite(
+    name: str, *, quick: bool = False, run_device=None, out: str | Path = "results", **options
+) -> Path:
+    """Run suite ``name``, check its result and write it (see :func:`result_path`);
+    return the path. ``options`` go to the suite function (e.g. ``lengths``, ``steps``)."""
+    if name not in SUITES:
+        raise ValueError(f"unknown suite {name!r}; choose one of {sorted(SUITES)}")
+    run_device = torch.device(run_device) if run_device is not None else device()
+    if name not in GPU_SUITES:
+        run_device = torch.device("cpu")
+    start = time.perf_counter()
+    result = SUITES[name](run_device, quick=quick, **options)
+    result["seconds"] = time.perf_counter() - start
+    check_result(result)
+    path = result_path(out, name, run_device.type, quick)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    return path
+
+
+def check_result(result: dict, where: str = "result") -> None:
+    """Raise ``ValueError`` unless ``result`` has every field, a full stamp, at least one
+    row and no NaN or infinity."""
+    missing = [key for key in REQUIRED if key not in result]
+    if missing:
+        raise ValueError(f"{where} is not a seqlab.bench results file (missing {missing})")
+    missing = [key for key in STAMP_KEYS if key not in result["stamp"]]
+    if missing:
+        raise ValueError(f"{where}: its stamp lacks {missing}")
+    if result["suite"] not in SUITES:
+        raise ValueError(f"{where}: unknown suite {result['suite']!r}")
+    if not result["rows"]:
+        raise ValueError(f"{where}: no rows")
+    bad = non_finite(result)
+    if bad:
+        raise ValueError(f"{where}: a NaN or infinity at {bad}")
+
+
+def load_results(path: str | Path) -> dict:
+    """Read a results file written by :func:`run_suite`, checking it with
+    :func:`check_result`."""
+    result = json.loads(Path(path).read_text(encoding="utf-8"))
+    check_result(result, str(path))
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m seqlab.bench", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--suite", default="all", choices=[*SUITES, "all"])
+    parser.add_argument("--quick", action="store_true", help="small sizes, one seed, for CI")
+    parser.add_argument("--device", default=None, help="cpu or cuda (default: a GPU if any)")
+    parser.add_argument("--out", default="results", help="folder for the JSON files")
+    args = parser.parse_args(argv)
+    total = time.perf_counter()
+    for name in SUITES if args.suite == "all" else [args.suite]:
+        start = time.perf_counter()
+        path = run_suite(name, quick=args.quick, run_device=args.device, out=args.out)
+        print(f"{name}: wrote {path} in {time.perf_counter() - start:.0f} s", flush=True)
+    print(f"total {time.perf_counter() - total:.0f} s")

@@ -1,0 +1,3 @@
+from seqlab.bench import main
+
+main()
