@@ -3,6 +3,7 @@ matched model pairs, the learning-rate sweep and peak-memory probes."""
 
 from __future__ import annotations
 
+import ctypes
 import json
 import math
 import os
@@ -213,7 +214,12 @@ def rss_bytes() -> tuple[int, int] | None:
 
 
 def reset_peak_rss() -> bool:
-    """Reset this process's peak resident memory (Linux >= 4.0); whether it worked."""
+    """Return freed heap memory to the OS (glibc's ``malloc_trim``), then reset this
+    process's peak resident memory (Linux >= 4.0); whether the reset worked."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
     try:
         Path("/proc/self/clear_refs").write_text("5")
         return True

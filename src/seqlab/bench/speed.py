@@ -98,14 +98,16 @@ def train_memory_probe(spec: dict) -> list[int | None]:
     torch.manual_seed(0)
     lengths = sorted(spec["lengths"])
     model = speed_model(spec["model"], spec["size"], max(lengths))
+    warm = torch.randint(3, VOCAB, (spec["batch_size"], lengths[0]))
+    _calls(spec["model"], model, warm)[1]()  # one-time allocations (optimizer state, pools)
     out = []
     for length in lengths:
         tokens = torch.randint(3, VOCAB, (spec["batch_size"], length))
         _, train_step = _calls(spec["model"], model, tokens)
-        before = rss_bytes()
-        if before is None or not reset_peak_rss():
+        if not reset_peak_rss():
             out.append(None)
             continue
+        before = rss_bytes()
         train_step()
         out.append(max(0, rss_bytes()[1] - before[0]))
     return out
