@@ -251,3 +251,28 @@ def test_chapter_9_checkers_accept_right_and_reject_wrong():
     assert check_encoder_layer_params(right, quiet=True)
     no_norms = check_encoder_layer_params(right - 256, quiet=True)
     assert not no_norms and "layer norms" in no_norms.message
+
+
+def test_chapter_10_checkers_accept_right_and_reject_wrong():
+    from seqlab.bench.scaling import train_flops
+    from seqlab.bench.streaming import read_context, state_bytes
+    from seqlab.exercises import check_kv_cache_bytes, check_train_flops
+    from seqlab.rnn import RNNLM, RNNLMConfig
+    from seqlab.transformer import TransformerConfig, TransformerLM
+
+    config = TransformerConfig(vocab_size=10, d_model=64, n_heads=4, n_layers=2, max_len=300)
+    measured = state_bytes(
+        read_context(TransformerLM(config), torch.zeros(1, 256, dtype=torch.long))
+    )
+    assert check_kv_cache_bytes(measured, context=256, quiet=True)
+    half = check_kv_cache_bytes(measured // 2, context=256, quiet=True)
+    assert not half and "keys and values" in half.message
+    assert not check_kv_cache_bytes(measured // 4, context=256, quiet=True)
+    assert not check_kv_cache_bytes("many", quiet=True)
+    lm = RNNLM(RNNLMConfig(vocab_size=103, d_embed=32, hidden_size=128))
+    right = train_flops(lm, tokens=1, seq_len=64)
+    assert check_train_flops(right, quiet=True)
+    forward = check_train_flops(right / 3, quiet=True)
+    assert not forward and "backward" in forward.message
+    lookup = check_train_flops(right + 6 * 103 * 32, quiet=True)
+    assert not lookup and "table lookup" in lookup.message

@@ -219,7 +219,21 @@ def test_widgets_respond(browser, base_url, page):
         check_widgets_render(visit.page, visit.page.locator(VIEW).count())
         curves = visit.page.locator('[data-seqlab-widget="curve-explorer"]')
         heatmaps = visit.page.locator('[data-seqlab-widget="heatmap-viewer"]')
-        assert curves.count() + heatmaps.count() > 0, f"{page}: no seqlab widget found"
+        panels = visit.page.locator('[data-seqlab-widget="panel-explorer"]')
+        assert curves.count() + heatmaps.count() + panels.count() > 0, f"{page}: no seqlab widget"
+        for i in range(panels.count()):
+            widget = panels.nth(i)
+            select = widget.locator("[data-role=select]")
+            n = select.locator("option").count()
+            assert n >= 2, f"{page}: a panel explorer with {n} panels"
+            seen = set()
+            for k in range(n):  # every panel draws its own series, with a legend
+                select.select_option(index=k)
+                series = widget.locator("[data-role=series]")
+                assert series.count() >= 1, f"{page}: panel {k} draws no series"
+                assert widget.locator("[data-role=legend] .seqlab-key").count() == series.count()
+                seen.add(tuple(series.evaluate_all("ps => ps.map(p => p.getAttribute('d'))")))
+            assert len(seen) == n, f"{page}: two panels drew the same curves"
         for i in range(curves.count()):
             widget = curves.nth(i)
             control = widget.locator("[data-role=slider], [data-role=select]").first

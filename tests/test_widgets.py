@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from seqlab.widgets import CurveExplorer, HeatmapViewer
+from seqlab.widgets import CurveExplorer, HeatmapViewer, PanelExplorer
 
 X = [0.0, 1.0, 2.0]
 CURVES = {"a": [1.0, 2.0, 3.0], "b": [3.0, 2.0, 1.0]}
@@ -181,10 +181,11 @@ ROLES = {
         "heatmap-viewer",
         ["plot", "readout", "select", "step", "cell", "row-label", "col-label"],
     ),
+    PanelExplorer: ("panel-explorer", ["plot", "readout", "select", "series", "legend"]),
 }
 
 
-@pytest.mark.parametrize("widget", [CurveExplorer, HeatmapViewer])
+@pytest.mark.parametrize("widget", [CurveExplorer, HeatmapViewer, PanelExplorer])
 def test_front_end_is_local_and_implements_the_dom_contract(widget):
     js, css = str(widget._esm), str(widget._css)
     assert "export default" in js and "render" in js
@@ -201,3 +202,45 @@ def test_front_end_is_local_and_implements_the_dom_contract(widget):
         assert f'"data-role": "{role}"' in js, f"data-role={role} missing from {widget.__name__}"
     if widget is HeatmapViewer:
         assert '"seqlab-hl"' in js and "mouseenter" in js and "mouseleave" in js
+
+
+PANEL = {
+    "title": "p",
+    "xlabel": "x",
+    "series": [{"label": "a", "x": [1, 2], "y": [0.5, 0.7], "lo": [0.4, 0.6], "hi": [0.6, 0.8]}],
+}
+
+
+def test_panel_state_is_the_data():
+    widget = PanelExplorer([PANEL, {**PANEL, "title": "q", "logx": True}], index=1)
+    assert widget.index == 1 and [p["title"] for p in widget.panels] == ["p", "q"]
+    series = widget.panels[0]["series"][0]
+    assert series == {
+        "label": "a",
+        "dashed": False,
+        "x": [1.0, 2.0],
+        "y": [0.5, 0.7],
+        "lo": [0.4, 0.6],
+        "hi": [0.6, 0.8],
+    }
+    assert widget.panels[1]["logx"] is True and widget.panels[0]["ylabel"] == ""
+
+
+@pytest.mark.parametrize(
+    "panels, match",
+    [
+        ([], "non-empty list"),
+        ([{"series": PANEL["series"]}], "a 'title' and some 'series'"),
+        ([{"title": "p", "series": []}], "a 'title' and some 'series'"),
+        ([{"title": "p", "series": [{"x": [1]}]}], "with 'label', 'x' and 'y'"),
+        ([{"title": "p", "series": [{"label": "a", "x": [1, 2], "y": [1]}]}], "has 1 points"),
+        (
+            [{"title": "p", "logy": True, "series": [{"label": "a", "x": [1], "y": [0]}]}],
+            "positive values on a log axis",
+        ),
+        ([{"title": "p", "series": [{"label": "a", "x": [1], "y": [float("nan")]}]}], "non-finite"),
+    ],
+)
+def test_panel_explorer_refuses_inconsistent_data(panels, match):
+    with pytest.raises(ValueError, match=match):
+        PanelExplorer(panels)

@@ -30,6 +30,7 @@ __all__ = [
     "check_function",
     "check_gradient_factor",
     "check_gru_step",
+    "check_kv_cache_bytes",
     "check_layer_norm",
     "check_lstm_param_count",
     "check_mha_param_count",
@@ -42,6 +43,7 @@ __all__ = [
     "check_split_heads",
     "check_teacher_forcing",
     "check_toy_attention",
+    "check_train_flops",
     "check_uniform_perplexity",
 ]
 
@@ -637,3 +639,54 @@ def check_encoder_layer_params(
     if answer == right - f - d:
         return _verdict(False, "the feed-forward block's two linear layers both have biases", quiet)
     return _verdict(False, f"{answer} is not it; add attention, feed-forward and norms", quiet)
+
+
+def check_kv_cache_bytes(
+    answer, n_layers: int = 2, d_model: int = 64, context: int = 2048, *, quiet: bool = False
+) -> Feedback:
+    """Check the bytes a float32 key–value cache holds for one sequence of ``context``
+    tokens in a Transformer of ``n_layers`` layers and width ``d_model`` (chapter 10)."""
+    right = 2 * n_layers * context * d_model * 4
+    if isinstance(answer, bool) or not isinstance(answer, int):
+        return _verdict(False, f"give a whole number of bytes, got {answer!r}", quiet)
+    if answer == right:
+        return _verdict(
+            True,
+            f"{right:,} bytes = keys and values × {n_layers} layers × {context} tokens "
+            f"× {d_model} numbers × 4 bytes",
+            quiet,
+        )
+    if answer == right // 2:
+        return _verdict(False, "the cache keeps keys and values: two tensors per layer", quiet)
+    if answer == right // 4:
+        return _verdict(False, "that is a count of numbers; a float32 takes 4 bytes", quiet)
+    if answer == right // n_layers:
+        return _verdict(False, "every layer keeps its own keys and values", quiet)
+    return _verdict(False, f"{answer:,} is not it; count layers, tokens, width and bytes", quiet)
+
+
+def check_train_flops(
+    answer,
+    vocab_size: int = 103,
+    d_embed: int = 32,
+    hidden_size: int = 128,
+    *,
+    quiet: bool = False,
+) -> Feedback:
+    """Check the estimated training FLOPs per token of a one-layer LSTM language model
+    (embedding ``d_embed``, ``hidden_size`` units, a linear head), counted as chapter 10
+    does: 2 per multiply-add weight in the forward pass, and the backward pass twice
+    that (chapter 10)."""
+    recurrent = 4 * hidden_size * (d_embed + hidden_size) + 8 * hidden_size
+    head = hidden_size * vocab_size + vocab_size
+    right = 6 * (recurrent + head)
+    if not isinstance(answer, int | float) or isinstance(answer, bool):
+        return _verdict(False, f"give a number, got {answer!r}", quiet)
+    if abs(answer - right) <= 0.01 * right:
+        return _verdict(True, f"about {right:,} FLOPs per token: 6 × {recurrent + head:,}", quiet)
+    if abs(answer - right / 3) <= 0.01 * right:
+        return _verdict(False, "that is the forward pass; backward costs about twice more", quiet)
+    embedded = 6 * (recurrent + head + vocab_size * d_embed)
+    if abs(answer - embedded) <= 0.01 * right:
+        return _verdict(False, "the embedding is a table lookup, not a matrix product", quiet)
+    return _verdict(False, f"{answer:,} is not it; 6 FLOPs per weight that multiplies", quiet)
