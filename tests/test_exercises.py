@@ -276,3 +276,31 @@ def test_chapter_10_checkers_accept_right_and_reject_wrong():
     assert not forward and "backward" in forward.message
     lookup = check_train_flops(right + 6 * 103 * 32, quiet=True)
     assert not lookup and "table lookup" in lookup.message
+
+
+def test_chapter_11_checkers_accept_right_and_reject_wrong():
+    from seqlab.exercises import check_linear_state_bytes, check_linear_step
+    from seqlab.linear import LinearTransformerLM
+
+    lm = LinearTransformerLM(10, d_model=64, n_heads=4, n_layers=2)
+    _, state = lm.step(torch.zeros(1, 1, dtype=torch.long))
+    measured = sum(s.nbytes() for s in state["layers"])
+    assert check_linear_state_bytes(measured, quiet=True)
+    no_z = check_linear_state_bytes(2 * 4 * 16 * 16 * 4, quiet=True)
+    assert not no_z and "normaliser" in no_z.message
+    assert not check_linear_state_bytes(2 * (64 * 64 + 64) * 4, quiet=True)
+
+    def phi(x):
+        return torch.nn.functional.elu(x) + 1
+
+    def step(s, z, q, k, v):
+        s, z = s + torch.outer(phi(k), v), z + phi(k)
+        return phi(q) @ s / (phi(q) @ z), s, z
+
+    def read_first(s, z, q, k, v):  # reads the state before adding the token
+        out = phi(q) @ s / (phi(q) @ z + 1e-6)
+        return out, s + torch.outer(phi(k), v), z + phi(k)
+
+    assert check_linear_step(step, quiet=True)
+    wrong = check_linear_step(read_first, quiet=True)
+    assert not wrong and "Hint" in wrong.message

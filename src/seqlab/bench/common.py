@@ -64,6 +64,12 @@ def stamp(run_device: torch.device, seeds: list[int]) -> dict:
     }
 
 
+def cpu_result(suite: str, seeds: list[int], config: dict, **fields) -> dict:
+    """A results dict of a suite run on the CPU: ``suite``, ``stamp``, ``config`` (with
+    ``quick``), then ``fields`` (``params``, ``rows`` and any other)."""
+    return {"suite": suite, "stamp": stamp(torch.device("cpu"), seeds), "config": config, **fields}
+
+
 def time_ms(fn: Callable[[], object], run_device, *, warmup: int = 1, repeats: int = 5) -> dict:
     """Time ``fn()``: ``warmup`` untimed calls, then ``repeats`` timed ones.
 

@@ -11,6 +11,7 @@ import torch
 from tqdm.auto import tqdm
 
 from seqlab.bench.common import (
+    cpu_result,
     lm_pair,
     lrs_for,
     pick_lr,
@@ -18,7 +19,6 @@ from seqlab.bench.common import (
     seeds_for,
     seq2seq_pair,
     spread,
-    stamp,
 )
 from seqlab.data.batch import TaskBatch
 from seqlab.data.pairs import copy_task
@@ -195,10 +195,10 @@ def longrange_suite(run_device="cpu", *, quick: bool = False, steps: int | None 
     )
     rows += found
     progress.close()
-    return {
-        "suite": "longrange",
-        "stamp": stamp(torch.device("cpu"), seeds),
-        "config": {
+    return cpu_result(
+        "longrange",
+        seeds,
+        {
             "quick": quick,
             **grid,
             "copy": COPY,
@@ -208,7 +208,7 @@ def longrange_suite(run_device="cpu", *, quick: bool = False, steps: int | None 
             "batch_size": {"lm": 32, "seq2seq": 64},
             "lrs": lrs,
         },
-        "params": params,
-        "lr_sweep": sweeps,
-        "rows": rows,
-    }
+        params=params,
+        lr_sweep=sweeps,
+        rows=rows,
+    )

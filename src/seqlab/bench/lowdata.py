@@ -9,7 +9,15 @@ import time
 import torch
 from tqdm.auto import tqdm
 
-from seqlab.bench.common import lrs_for, pick_lr, seeded, seeds_for, seq2seq_pair, spread, stamp
+from seqlab.bench.common import (
+    cpu_result,
+    lrs_for,
+    pick_lr,
+    seeded,
+    seeds_for,
+    seq2seq_pair,
+    spread,
+)
 from seqlab.data.pairs import date_task
 from seqlab.seq2seq import exact_match, seq2seq_loss
 from seqlab.train import fit
@@ -82,10 +90,10 @@ def lowdata_suite(
                 }
             )
     progress.close()
-    return {
-        "suite": "lowdata",
-        "stamp": stamp(torch.device("cpu"), seeds),
-        "config": {
+    return cpu_result(
+        "lowdata",
+        seeds,
+        {
             "quick": quick,
             "sizes": sizes,
             "steps": steps,
@@ -93,7 +101,7 @@ def lowdata_suite(
             "n_test": len(test),
             "lrs": lrs,
         },
-        "params": params,
-        "lr_sweep": sweeps,
-        "rows": rows,
-    }
+        params=params,
+        lr_sweep=sweeps,
+        rows=rows,
+    )

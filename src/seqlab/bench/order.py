@@ -14,7 +14,15 @@ import torch
 from tqdm.auto import tqdm
 
 from seqlab import attention, positional, rnn, transformer
-from seqlab.bench.common import lm_pair, lrs_for, pick_lr, seeded, seeds_for, spread, stamp
+from seqlab.bench.common import (
+    cpu_result,
+    lm_pair,
+    lrs_for,
+    pick_lr,
+    seeded,
+    seeds_for,
+    spread,
+)
 from seqlab.data.tasks import (
     copy_memory,
     masked_accuracy,
@@ -163,10 +171,10 @@ def order_suite(run_device="cpu", *, quick: bool = False, steps: int | None = No
                 }
             )
     progress.close()
-    return {
-        "suite": "order",
-        "stamp": stamp(torch.device("cpu"), seeds),
-        "config": {
+    return cpu_result(
+        "order",
+        seeds,
+        {
             "quick": quick,
             "tasks": {name: options for name, (_, options) in TASKS.items()},
             "ch3_copy": CH3_COPY,
@@ -176,11 +184,11 @@ def order_suite(run_device="cpu", *, quick: bool = False, steps: int | None = No
             "solved": SOLVED,
             "lrs": lrs,
         },
-        "params": params,
-        "lr_sweep": sweeps,
-        "code_lines": {name: code_lines(objects) for name, objects in CODE.items()},
-        "rows": rows,
-    }
+        params=params,
+        lr_sweep=sweeps,
+        code_lines={name: code_lines(objects) for name, objects in CODE.items()},
+        rows=rows,
+    )
 
 
 def smallest_solving(result: dict) -> dict[str, dict | None]:

@@ -13,7 +13,15 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from seqlab.bench.common import lm_pair, lrs_for, pick_lr, seeded, seeds_for, spread, stamp
+from seqlab.bench.common import (
+    cpu_result,
+    lm_pair,
+    lrs_for,
+    pick_lr,
+    seeded,
+    seeds_for,
+    spread,
+)
 from seqlab.data.text import CharVocab, corpus_splits, text_batches
 from seqlab.rnn import RNNLM
 from seqlab.train import fit
@@ -158,10 +166,10 @@ def scaling_suite(run_device="cpu", *, quick: bool = False, steps: int | None = 
             "params": power_law_fit([r["params"] for r in mine], losses),
             "flops": power_law_fit([r["flops"] for r in mine], losses),
         }
-    return {
-        "suite": "scaling",
-        "stamp": stamp(torch.device("cpu"), seeds),
-        "config": {
+    return cpu_result(
+        "scaling",
+        seeds,
+        {
             "quick": quick,
             "rungs": rungs,
             "steps": steps,
@@ -171,16 +179,16 @@ def scaling_suite(run_device="cpu", *, quick: bool = False, steps: int | None = 
             "vocab": len(vocab),
             "lrs": lrs,
         },
-        "params": {
+        params={
             f"{name}@{rung}": count_parameters(pair[name]())
             for rung, pair in enumerate(pairs)
             for name in pair
         },
-        "lr_sweep": sweeps,
-        "fits": fits,
-        "target": _target(rows, rungs),
-        "rows": rows,
-    }
+        lr_sweep=sweeps,
+        fits=fits,
+        target=_target(rows, rungs),
+        rows=rows,
+    )
 
 
 def _target(rows: list[dict], rungs) -> dict:

@@ -8,7 +8,15 @@ import torch
 from tqdm.auto import tqdm
 
 from seqlab.attention import KVCache
-from seqlab.bench.common import VOCAB, lm_pair, seeded, seeds_for, spread, stamp, time_ms
+from seqlab.bench.common import (
+    VOCAB,
+    cpu_result,
+    lm_pair,
+    seeded,
+    seeds_for,
+    spread,
+    time_ms,
+)
 from seqlab.bench.scaling import BATCH, SEQ_LEN, char_lm_data
 from seqlab.data.text import text_batches
 from seqlab.rnn import RNNLM
@@ -121,10 +129,10 @@ def streaming_suite(
             progress.update()
         budget[name] = {"valid_loss": spread(losses), "steps": spread(steps)}
     progress.close()
-    return {
-        "suite": "streaming",
-        "stamp": stamp(torch.device("cpu"), seeds),
-        "config": {
+    return cpu_result(
+        "streaming",
+        seeds,
+        {
             "quick": quick,
             "contexts": contexts,
             "batch_size": 1,
@@ -133,7 +141,7 @@ def streaming_suite(
             "budget_lr": 3e-3,
             "vocab": VOCAB,
         },
-        "params": {name: count_parameters(make()) for name, make in makers.items()},
-        "budget": budget,
-        "rows": rows,
-    }
+        params={name: count_parameters(make()) for name, make in makers.items()},
+        budget=budget,
+        rows=rows,
+    )
