@@ -304,3 +304,13 @@ def test_chapter_11_checkers_accept_right_and_reject_wrong():
     assert check_linear_step(step, quiet=True)
     wrong = check_linear_step(read_first, quiet=True)
     assert not wrong and "Hint" in wrong.message
+
+
+def test_chapter_0_matmul_checker_accepts_right_and_rejects_wrong():
+    from seqlab.exercises import check_matmul_flops
+
+    assert check_matmul_flops(2 * 256**3, quiet=True)
+    macs = check_matmul_flops(256**3, quiet=True)
+    assert not macs and "multiply-adds" in macs.message
+    assert not check_matmul_flops(256**2, quiet=True)
+    assert not check_matmul_flops("fast", quiet=True)

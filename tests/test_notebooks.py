@@ -117,3 +117,42 @@ def test_package_metadata_points_at_the_same_repository():
 
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert meta["project"]["urls"]["Homepage"] == REPO_URL
+
+
+def _prose() -> str:
+    """The Markdown of every notebook and prose page, without inline code spans."""
+    import re
+
+    texts = [
+        "".join("".join(c["source"]) for c in load(path)["cells"] if c["cell_type"] == "markdown")
+        for path in NOTEBOOKS
+    ]
+    texts += [p.read_text(encoding="utf-8") for p in (ROOT / "book").glob("*.md")]
+    return re.sub(r"``.+?``", "", "\n".join(texts))
+
+
+def test_every_reference_is_cited_and_every_citation_exists():
+    import re
+
+    keys = set(re.findall(r"@\w+\{([^,\s]+),", (ROOT / "book" / "references.bib").read_text()))
+    cited = {
+        key.strip()
+        for group in re.findall(r"\{cite[pt]?\}`([^`]+)`", _prose())
+        for key in group.split(",")
+    }
+    assert cited - keys == set(), f"cited but not in references.bib: {sorted(cited - keys)}"
+    assert keys - cited == set(), f"in references.bib but never cited: {sorted(keys - cited)}"
+
+
+def test_every_glossary_term_is_used_by_a_chapter_or_page():
+    import re
+
+    glossary = (ROOT / "book" / "glossary.md").read_text(encoding="utf-8")
+    block = glossary.split("```{glossary}")[1].split("```")[0]
+    terms = {line.strip().lower() for line in block.splitlines() if line and not line[0].isspace()}
+    used = set()
+    for label in re.findall(r"\{term\}`([^`]+)`", _prose()):
+        target = re.search(r"<([^>]+)>", label)
+        used.add((target.group(1) if target else label).strip().lower())
+    assert used <= terms, f"term references without a glossary entry: {sorted(used - terms)}"
+    assert len(used) >= 15, f"only {len(used)} glossary terms are referenced from the chapters"

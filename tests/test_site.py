@@ -4,7 +4,7 @@ Serves ``_build/html`` on 127.0.0.1, opens every page with every request to anot
 host aborted, and asserts: no failed request, no console error (beyond the one known
 Jupyter Book message), every widget view rendered with a non-zero size, and on each
 widget an interaction changes what is displayed. Saves a screenshot of every page (and
-a dark-mode one of each page with widgets) under ``_build/screenshots/``.
+a dark-mode one of each page with figures or widgets) under ``_build/screenshots/``.
 
 Run by ``make test`` after the book build (``pytest -m site``).
 """
@@ -140,7 +140,7 @@ def test_page_offline(browser, base_url, page):
             check_widgets_render(visit.page, n_views)
         SHOTS.mkdir(parents=True, exist_ok=True)
         visit.page.screenshot(path=str(SHOTS / f"{shot_name(page)}.png"), full_page=True)
-        if n_views:
+        if n_views or visit.page.locator(".cell_output img, figure svg").count():
             visit.page.evaluate("document.documentElement.dataset.theme = 'dark'")
             visit.page.wait_for_timeout(200)
             path = SHOTS / f"{shot_name(page)}-dark.png"
@@ -271,3 +271,20 @@ def test_widgets_respond(browser, base_url, page):
         assert visit.problems == [], f"{page}:\n" + "\n".join(visit.problems)
     finally:
         visit.close()
+
+
+def test_figures_are_opaque_cards_that_read_in_dark_mode():
+    """Every figure a chapter drew is an opaque PNG on a light background (the book's
+    style): on the dark theme it shows as a light card, never as dark ink on dark."""
+    from PIL import Image
+
+    images = sorted((SITE / "_images").glob("*.png"))
+    assert images, f"no figures in {SITE / '_images'}"
+    for path in images:
+        with Image.open(path) as image:
+            rgba = image.convert("RGBA")
+            w, h = rgba.size
+            for x, y in ((0, 0), (w - 1, 0), (0, h - 1), (w - 1, h - 1)):
+                r, g, b, a = rgba.getpixel((x, y))
+                assert a == 255, f"{path.name}: transparent corner, unreadable on the dark theme"
+                assert min(r, g, b) >= 200, f"{path.name}: a dark background at a corner"

@@ -35,6 +35,7 @@ __all__ = [
     "check_linear_state_bytes",
     "check_linear_step",
     "check_lstm_param_count",
+    "check_matmul_flops",
     "check_mha_param_count",
     "check_rnn_param_count",
     "check_rnn_step",
@@ -749,3 +750,20 @@ def check_linear_step(fn: Callable, *, quiet: bool = False) -> Feedback:
         atol=1e-5,
         quiet=quiet,
     )
+
+
+def check_matmul_flops(answer, n: int = 256, *, quiet: bool = False) -> Feedback:
+    """Check the floating-point operations of an ``n × n`` by ``n × n`` matrix product,
+    counting a multiply and an add as two (chapter 0)."""
+    right = 2 * n**3
+    if isinstance(answer, bool) or not isinstance(answer, int | float):
+        return _verdict(False, f"give a number, got {answer!r}", quiet)
+    if answer == right:
+        return _verdict(
+            True, f"2 × {n}³ = {right:,}: n² outputs, each n multiplies and n adds", quiet
+        )
+    if answer == n**3:
+        return _verdict(False, "that counts multiply-adds; count the multiply and the add", quiet)
+    if answer == n**2:
+        return _verdict(False, "that is the number of outputs; each is a sum of n products", quiet)
+    return _verdict(False, f"{answer:,} is not it; count the outputs and the work for each", quiet)
