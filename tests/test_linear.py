@@ -9,6 +9,7 @@ from seqlab.linear import (
     LinearState,
     LinearTransformerLM,
     MinGRU,
+    MinGRULM,
     linear_attention,
     parallel_scan,
     sequential_scan,
@@ -134,9 +135,23 @@ def test_linear_lm_steps_equal_its_parallel_forward():
 
 def test_linear_lm_refuses_bad_tokens():
     lm = LinearTransformerLM(5, d_model=8, n_heads=2, d_ff=16)
-    with pytest.raises(ValueError, match="token ids must be in \\[0, 4\\]"):
+    with pytest.raises(ValueError, match="ids must be in \\[0, 4\\]"):
         lm(torch.tensor([[1, 5]]))
     with pytest.raises(ValueError, match="tokens is empty"):
         lm(torch.zeros(1, 0, dtype=torch.long))
     with pytest.raises(ValueError, match="int64 tensor"):
         lm(torch.zeros(2, 3))
+
+
+def test_min_gru_lm_trains_through_the_scan_and_equals_its_loop():
+    torch.manual_seed(0)
+    lm = MinGRULM(7, d_embed=8, hidden_size=16)
+    tokens = torch.randint(0, 7, (3, 20))
+    torch.testing.assert_close(lm(tokens), lm(tokens, form="sequential"), atol=1e-5, rtol=1e-4)
+    loss = torch.nn.functional.cross_entropy(lm(tokens).flatten(0, 1), tokens.flatten())
+    loss.backward()
+    grads = [p.grad for p in lm.parameters()]
+    assert all(g is not None and torch.isfinite(g).all() for g in grads)
+    assert lm.embed.weight.grad.abs().sum() > 0
+    with pytest.raises(ValueError, match="ids must be in \\[0, 6\\]"):
+        lm(torch.tensor([[7]]))

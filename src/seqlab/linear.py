@@ -23,6 +23,7 @@ import torch
 from torch import nn
 
 from seqlab.positional import SinusoidalEncoding
+from seqlab.transformer import _check_tokens
 
 __all__ = [
     "FEATURE_MAPS",
@@ -31,6 +32,7 @@ __all__ = [
     "LinearState",
     "LinearTransformerLM",
     "MinGRU",
+    "MinGRULM",
     "linear_attention",
     "parallel_scan",
     "sequential_scan",
@@ -252,20 +254,8 @@ class LinearTransformerLM(nn.Module):
         self.norms = nn.ModuleList(nn.LayerNorm(d_model) for _ in range(2 * n_layers + 1))
         self.head = nn.Linear(d_model, vocab_size)
 
-    def _check(self, tokens):
-        if not isinstance(tokens, torch.Tensor) or tokens.dim() != 2 or tokens.dtype != torch.long:
-            got = tuple(tokens.shape) if isinstance(tokens, torch.Tensor) else type(tokens).__name__
-            raise ValueError(f"tokens must be an int64 tensor of shape (batch, length), got {got}")
-        if tokens.shape[1] == 0:
-            raise ValueError("tokens is empty (length 0)")
-        if tokens.min() < 0 or tokens.max() >= self.vocab_size:
-            raise ValueError(
-                f"token ids must be in [0, {self.vocab_size - 1}], "
-                f"got min {tokens.min().item()} and max {tokens.max().item()}"
-            )
-
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
-        self._check(tokens)
+        _check_tokens(tokens, self.vocab_size, None)
         x = self._embed(tokens, 0)
         for k, (attn, ffn) in enumerate(zip(self.attn, self.ffn, strict=True)):
             x = x + attn(self.norms[2 * k](x))
@@ -280,7 +270,7 @@ class LinearTransformerLM(nn.Module):
         """Logits ``(B, vocab_size)`` for the token after ``tokens`` ``(B, 1)``, and the new
         state ``{"position", "layers"}`` (``None`` to start): one :class:`LinearState` per
         layer, whatever the number of tokens read."""
-        self._check(tokens)
+        _check_tokens(tokens, self.vocab_size, None)
         position = 0 if state is None else state["position"]
         layers = [None] * len(self.attn) if state is None else list(state["layers"])
         x = self._embed(tokens[:, :1], position)[:, 0]
@@ -344,3 +334,38 @@ class MinGRU(nn.Module):
             z = torch.sigmoid(k)
             return sequential_scan(1 - z, z * _g(c))
         raise ValueError(f"form must be 'parallel' or 'sequential', got {form!r}")
+
+
+class MinGRULM(nn.Module):
+    """Embedding -> :class:`MinGRU` layers (with residual connections) -> a linear head:
+    a language model trained with the parallel scan.
+
+    Shape:
+        tokens ``(B, L)`` int64 -> logits ``(B, L, vocab_size)``.
+    """
+
+    def __init__(
+        self, vocab_size: int, d_embed: int = 32, hidden_size: int = 64, n_layers: int = 2
+    ):
+        super().__init__()
+        for name, value in (
+            ("vocab_size", vocab_size),
+            ("d_embed", d_embed),
+            ("hidden_size", hidden_size),
+            ("n_layers", n_layers),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        self.vocab_size = vocab_size
+        self.embed = nn.Embedding(vocab_size, d_embed)
+        self.inp = nn.Linear(d_embed, hidden_size)
+        self.layers = nn.ModuleList(MinGRU(hidden_size, hidden_size) for _ in range(n_layers))
+        self.norms = nn.ModuleList(nn.LayerNorm(hidden_size) for _ in range(n_layers))
+        self.head = nn.Linear(hidden_size, vocab_size)
+
+    def forward(self, tokens: torch.Tensor, form: str = "parallel") -> torch.Tensor:
+        _check_tokens(tokens, self.vocab_size, None)
+        x = self.inp(self.embed(tokens))
+        for layer, norm in zip(self.layers, self.norms, strict=True):
+            x = x + layer(norm(x), form=form)
+        return self.head(x)
