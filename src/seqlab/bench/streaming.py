@@ -12,6 +12,8 @@ from seqlab.bench.common import (
     VOCAB,
     cpu_result,
     lm_pair,
+    lrs_for,
+    pick_lr,
     seeded,
     seeds_for,
     spread,
@@ -76,7 +78,8 @@ def streaming_suite(
 
     Rows: ``{"model", "context", "state_bytes", "step_ms", "recompute_ms"}`` (batch 1;
     ``recompute_ms`` for the Transformer only) and ``budget``: validation loss reached by
-    each family in ``budget_seconds`` of training, over seeds.
+    each family in ``budget_seconds`` of training, over seeds, at the learning rate the
+    same sweep picked for each (``lr_sweep``, one seed, the same budget).
     """
     contexts = sorted(contexts or (QUICK_CONTEXTS if quick else FULL_CONTEXTS))
     seeds = seeds_for(quick)
@@ -104,30 +107,34 @@ def streaming_suite(
             progress.update()
     vocab, train_ids, valid = char_lm_data(quick)
     char_makers = lm_pair(len(vocab), hidden=128, d_model=64, max_len=SEQ_LEN)
+    lrs = lrs_for(quick)
+
+    def train_in_budget(name, lr, seed):
+        model = seeded(char_makers[name], seed, "cpu")
+        generator = torch.Generator().manual_seed(seed)
+        batches = text_batches(
+            train_ids, BATCH, SEQ_LEN, vocab_size=len(vocab), generator=generator
+        )
+        return fit(
+            model,
+            batches,
+            time_budget=budget_seconds,
+            lr=lr,
+            progress=False,
+            eval_batches=valid,
+        )
+
+    sweeps = pick_lr(lambda name, lr: train_in_budget(name, lr, 0).eval_loss[-1], char_makers, lrs)
     budget = {}
-    for name, make in char_makers.items():
-        losses, steps = [], []
+    for name in char_makers:
+        histories = []
         for seed in seeds:
-            model = seeded(make, seed, "cpu")
-            batches = text_batches(
-                train_ids,
-                BATCH,
-                SEQ_LEN,
-                vocab_size=len(vocab),
-                generator=torch.Generator().manual_seed(seed),
-            )
-            history = fit(
-                model,
-                batches,
-                time_budget=budget_seconds,
-                lr=3e-3,
-                progress=False,
-                eval_batches=valid,
-            )
-            losses.append(history.eval_loss[-1])
-            steps.append(history.steps)
+            histories.append(train_in_budget(name, sweeps[name]["best"], seed))
             progress.update()
-        budget[name] = {"valid_loss": spread(losses), "steps": spread(steps)}
+        budget[name] = {
+            "valid_loss": spread(h.eval_loss[-1] for h in histories),
+            "steps": spread(h.steps for h in histories),
+        }
     progress.close()
     return cpu_result(
         "streaming",
@@ -138,10 +145,11 @@ def streaming_suite(
             "batch_size": 1,
             "repeats": repeats,
             "budget_seconds": budget_seconds,
-            "budget_lr": 3e-3,
+            "lrs": lrs,
             "vocab": VOCAB,
         },
         params={name: count_parameters(make()) for name, make in makers.items()},
+        lr_sweep=sweeps,
         budget=budget,
         rows=rows,
     )
