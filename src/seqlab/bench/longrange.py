@@ -22,9 +22,9 @@ from seqlab.bench.common import (
 )
 from seqlab.data.batch import TaskBatch
 from seqlab.data.pairs import copy_task
-from seqlab.data.tasks import associative_recall, copy_memory, masked_accuracy, task_stream
+from seqlab.data.tasks import associative_recall, copy_memory, task_stream
 from seqlab.seq2seq import exact_match, seq2seq_loss
-from seqlab.train import fit, sequence_loss
+from seqlab.train import evaluate, fit, sequence_loss
 from seqlab.utils import count_parameters
 
 COPY = {"n_symbols": 8, "length": 3}
@@ -92,7 +92,7 @@ def _lm_rows(task, lags, steps, seeds, lrs, progress) -> tuple[list, dict, dict]
 
         if lag == lags[len(lags) // 2]:  # sweep once, at a middle lag
             sweeps = pick_lr(
-                lambda name, lr, test=test: -_accuracy(train(name, lr, 0)[0], test), makers, lrs
+                lambda name, lr, test=test: -evaluate(train(name, lr, 0)[0], [test])[1], makers, lrs
             )
         for name in makers:
             accuracy, gradient, seconds = [], [], []
@@ -100,7 +100,7 @@ def _lm_rows(task, lags, steps, seeds, lrs, progress) -> tuple[list, dict, dict]
                 start = time.perf_counter()
                 model, _ = train(name, sweeps.get(name, {"best": lrs[0]})["best"], seed)
                 seconds.append(time.perf_counter() - start)
-                accuracy.append(_accuracy(model, test))
+                accuracy.append(evaluate(model, [test])[1])
                 gradient.append(early_gradient(model, _head(test, 64), first))
                 progress.update()
             rows.append(
@@ -121,14 +121,6 @@ def _lm_rows(task, lags, steps, seeds, lrs, progress) -> tuple[list, dict, dict]
 
 def _head(batch: TaskBatch, n: int) -> TaskBatch:
     return TaskBatch(batch.x[:n], batch.y[:n], batch.mask[:n], batch.vocab_size, batch.n_classes)
-
-
-@torch.no_grad()
-def _accuracy(model, batch) -> float:
-    model.eval()
-    out = model(batch.x)
-    model.train()
-    return masked_accuracy(out[0] if isinstance(out, tuple) else out, batch)
 
 
 def _seq2seq_rows(lengths, steps, seeds, lrs, progress) -> tuple[list, dict, dict]:

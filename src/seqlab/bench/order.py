@@ -25,13 +25,12 @@ from seqlab.bench.common import (
 )
 from seqlab.data.tasks import (
     copy_memory,
-    masked_accuracy,
     previous_token,
     reverse_task,
     task_stream,
 )
 from seqlab.rnn import RNNLM, RNNLMConfig
-from seqlab.train import fit
+from seqlab.train import evaluate, fit
 from seqlab.transformer import TransformerConfig, TransformerLM
 from seqlab.utils import count_parameters
 
@@ -80,13 +79,6 @@ def code_lines(objects) -> int:
     return total
 
 
-def _accuracy(model, test) -> float:
-    model.eval()
-    with torch.no_grad():
-        out = model(test.x)
-    return masked_accuracy(out[0] if isinstance(out, tuple) else out, test)
-
-
 def _train(make, fn, options, steps, lr, seed):
     model = seeded(make, seed, "cpu")
     stream = task_stream(fn, 32, generator=torch.Generator().manual_seed(seed), **options)
@@ -130,7 +122,7 @@ def order_suite(run_device="cpu", *, quick: bool = False, steps: int | None = No
         test = fn(1000, generator=torch.Generator().manual_seed(123), **options)
         sweeps[task] = pick_lr(
             lambda name, lr, fn=fn, options=options, test=test, models=models: (
-                -_accuracy(_train(models[name], fn, options, steps, lr, 0), test)
+                -evaluate(_train(models[name], fn, options, steps, lr, 0), [test])[1]
             ),
             models,
             lrs,
@@ -139,7 +131,7 @@ def order_suite(run_device="cpu", *, quick: bool = False, steps: int | None = No
             scores = []
             for seed in seeds:
                 model = _train(make, fn, options, steps, sweeps[task][name]["best"], seed)
-                scores.append(_accuracy(model, test))
+                scores.append(evaluate(model, [test])[1])
                 progress.update()
             rows.append({"task": task, "model": name, "accuracy": spread(scores)})
     test = copy_memory(1000, generator=torch.Generator().manual_seed(123), **CH3_COPY)
@@ -158,7 +150,7 @@ def order_suite(run_device="cpu", *, quick: bool = False, steps: int | None = No
                     seed,
                 )
                 seconds.append(time.perf_counter() - start)
-                scores.append(_accuracy(model, test))
+                scores.append(evaluate(model, [test])[1])
                 progress.update()
             rows.append(
                 {
