@@ -22,7 +22,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from seqlab.positional import SinusoidalEncoding
+from seqlab.positional import SinusoidalEncoding, _positive_int
 from seqlab.transformer import _check_tokens
 
 __all__ = [
@@ -239,8 +239,7 @@ class LinearTransformerLM(nn.Module):
             ("d_ff", d_ff),
             ("n_layers", n_layers),
         ):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
+            _positive_int(name, value)
         self.vocab_size = vocab_size
         self.embed = nn.Embedding(vocab_size, d_model)
         self.position = SinusoidalEncoding(max_len, d_model) if positional != "none" else None
@@ -354,8 +353,7 @@ class MinGRULM(nn.Module):
             ("hidden_size", hidden_size),
             ("n_layers", n_layers),
         ):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
+            _positive_int(name, value)
         self.vocab_size = vocab_size
         self.embed = nn.Embedding(vocab_size, d_embed)
         self.inp = nn.Linear(d_embed, hidden_size)
