@@ -13,17 +13,27 @@ JB_BUILD := rm -rf _build/html && $(BIN)/jupyter-book build --all --keep-going -
 export SEQLAB_CACHE_DIR ?= $(CURDIR)/_build/checkpoints
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help book serve test lint unit build site-test chromium env lock strip clean
+.PHONY: help book serve test lint unit build site-test reader-test chromium env lock strip clean
 
 help:
 	@echo "make book   build the site into _build/html (creates .venv, installs everything)"
 	@echo "make serve  serve _build/html on http://127.0.0.1:$(PORT)"
-	@echo "make test   lint, unit tests, the book build with -W, and the browser test"
+	@echo "make test   lint, unit tests, the book build with -W, the browser test, and every"
+	@echo "            chapter run alone in a fresh venv from an empty folder (reader-test)"
 	@echo "make strip  remove outputs from the notebooks before committing"
 	@echo "make clean  remove _build (and the execution cache)"
 
+# What a fresh machine may lack, said in one line instead of failing deep in a recipe.
+NEED_VENV = @$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || { echo "$(PYTHON) cannot create \
+virtual environments: install Python's venv module (Debian/Ubuntu: apt-get install python3-venv)"; \
+exit 1; }
+NEED_NPM = @command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1 || { echo "npm and \
+node are needed for the site's JavaScript: install Node.js 20 with npm (Debian/Ubuntu: apt-get \
+install nodejs npm)"; exit 1; }
+
 # The pinned environment, rebuilt when requirements.txt or pyproject.toml change.
 $(BIN)/.installed: requirements.txt pyproject.toml
+	$(if $(wildcard $(BIN)/python),,$(NEED_VENV))
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
@@ -32,6 +42,7 @@ $(BIN)/.installed: requirements.txt pyproject.toml
 
 # The site's widget and math JavaScript, exactly as package-lock.json pins it.
 node_modules/.installed: package.json package-lock.json
+	$(NEED_NPM)
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
@@ -52,7 +63,7 @@ lint: env
 	$(BIN)/ruff format --check src tests book/_ext
 
 unit: env
-	$(BIN)/python -m pytest -m "not site"
+	$(BIN)/python -m pytest -m "not site and not reader"
 
 build: env
 	$(JB_BUILD)
@@ -67,7 +78,13 @@ chromium:
 site-test: env chromium
 	$(BIN)/python -m pytest -m site
 
-test: lint unit build site-test
+# Every chapter in a fresh venv holding only the wheel, a kernel and nbclient, each run
+# alone from an empty folder with an empty checkpoint cache (as on Colab).
+reader-test: env
+	$(NEED_VENV)
+	$(BIN)/python -m pytest -m reader --durations=0
+
+test: lint unit build site-test reader-test
 	@echo "make test: all checks passed"
 
 # Regenerate requirements.txt from requirements.in in a throw-away environment.

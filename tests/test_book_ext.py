@@ -26,8 +26,8 @@ def test_hash_changes_with_code_and_results_but_not_caches(tmp_path):
     (root / "src/seqlab/rnn.py").write_text("x = 2\n")
     second = seqlab_book.code_hash(root)
     assert second != first
-    (root / "results").mkdir()
-    (root / "results/speed.json").write_text("{}")
+    (root / "src/seqlab/bench/results").mkdir(parents=True)
+    (root / "src/seqlab/bench/results/speed-cpu.json").write_text("{}")
     assert seqlab_book.code_hash(root) != second
 
 

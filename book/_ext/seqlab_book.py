@@ -2,7 +2,7 @@
 
 1. Execution cache keyed by the code: the jupyter-cache folder is
    ``_build/.jupyter_cache/<hash>``, where the hash covers every file under
-   ``src/seqlab`` (and ``results/``, which chapters read). jupyter-cache alone keys on
+   ``src/seqlab`` (results files that chapters read included). jupyter-cache alone keys on
    the notebook's code cells, so without this a change to ``seqlab`` would leave stale
    outputs in the site. Caches for other hashes are deleted.
 2. Vendored JavaScript: require.js, the ipywidgets HTML manager and MathJax come from
@@ -27,7 +27,7 @@ from sphinx.util import logging
 logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
-CACHE_INPUTS = ("src/seqlab", "results")
+CACHE_INPUTS = ("src/seqlab",)
 VENDOR = "_static/_vendor"
 
 

@@ -177,10 +177,27 @@ class _Recurrent(nn.Module):
             raise ValueError(
                 f"x must have shape {order} with input_size={self.input_size}, got {tuple(x.shape)}"
             )
+        self._check_dtype("x", x)
         length = x.shape[1] if self.batch_first else x.shape[0]
         if length == 0:
             raise ValueError("x is an empty sequence (length 0); give at least one time step")
         return x if self.batch_first else x.transpose(0, 1)
+
+    def _check_dtype(self, name: str, x: torch.Tensor) -> None:
+        """Inputs are feature vectors of the weights' dtype; token ids (integers) need an
+        embedding first."""
+        expected = self.layer(0)[0].dtype
+        if x.dtype == expected:
+            return
+        hint = (
+            " (token ids? embed them first, e.g. with nn.Embedding, or use RNNLM)"
+            if not x.is_floating_point()
+            else f" (convert with {name}.to({expected}) or the module with .to({x.dtype}))"
+        )
+        raise TypeError(
+            f"{name} must be a floating-point tensor of dtype {expected} (the weights' dtype), "
+            f"got {x.dtype}{hint}"
+        )
 
     def forward(self, x: torch.Tensor, h0=None, mask: torch.Tensor | None = None):
         """Run the stack over a sequence.
@@ -229,6 +246,7 @@ class _Recurrent(nn.Module):
             raise ValueError(
                 f"x_t must have shape (batch, {self.input_size}), got {tuple(x_t.shape)}"
             )
+        self._check_dtype("x_t", x_t)
         _, w_hh, _, b_hh = self.layer(0)
         return self._step(self._input_projection(x_t, 0), state, w_hh, b_hh)
 

@@ -26,6 +26,7 @@ from tqdm.auto import tqdm
 
 from seqlab.data.batch import TaskBatch
 from seqlab.data.tasks import masked_accuracy
+from seqlab.utils import atomic_write
 
 __all__ = ["History", "cache_dir", "evaluate", "fit", "regression_loss", "sequence_loss"]
 
@@ -171,9 +172,9 @@ def fit(
 
     path = _checkpoint_path(cache_key) if cache_key is not None else None
     if path is not None and path.is_file():
-        saved = torch.load(path, weights_only=True)
-        model.load_state_dict(saved["model"])
-        return History(**saved["history"], from_cache=True)
+        cached = _load_checkpoint(model, path)
+        if cached is not None:
+            return cached
 
     optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
     history = History()
@@ -204,10 +205,30 @@ def fit(
     if eval_batches is not None and (not history.eval_steps or history.eval_steps[-1] != step):
         _record_eval(model, eval_batches, loss_fn, history, step)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         record = {k: v for k, v in asdict(history).items() if k != "from_cache"}
-        torch.save({"model": model.state_dict(), "history": record}, path)
+        with atomic_write(path, "wb") as f:  # a crash leaves the old file or none
+            torch.save({"model": model.state_dict(), "history": record}, f)
     return history
+
+
+def _load_checkpoint(model: nn.Module, path: Path) -> History | None:
+    """Load a cached checkpoint into ``model`` and return its history; if the file
+    cannot be read (truncated by a crash, another model's weights), say so in one line
+    and return ``None`` so that the caller retrains and overwrites it."""
+    initial = {name: value.detach().clone() for name, value in model.state_dict().items()}
+    try:
+        saved = torch.load(path, weights_only=True)
+        model.load_state_dict(saved["model"])
+        return History(**saved["history"], from_cache=True)
+    except Exception as error:
+        model.load_state_dict(initial)  # retrain from the model's own initial weights
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        print(
+            f"seqlab: cached checkpoint {path} could not be read "
+            f"({type(error).__name__}: {reason[:200]}); retraining",
+            flush=True,
+        )
+        return None
 
 
 def _record_eval(model, eval_batches, loss_fn, history: History, step: int) -> None:

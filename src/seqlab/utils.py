@@ -1,25 +1,33 @@
-"""Seeding, device choice, thread settings and the hardware stamp every chapter prints.
+"""Seeding, device choice, thread settings, the hardware stamp every chapter prints,
+``glue`` for the numbers in a page's prose, and atomic file writes.
 
 Taught in chapter 0.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 import platform
 import random
 import sys
-from datetime import datetime, timezone
+import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
 import torch
 
 __all__ = [
+    "atomic_write",
     "closest_size",
     "count_parameters",
     "cpu_model",
     "device",
     "environment_report",
+    "glue",
     "seed_everything",
     "set_threads",
 ]
@@ -157,5 +165,73 @@ def environment_report() -> dict[str, str | int | None]:
         "torch_threads": torch.get_num_threads(),
         "gpu": gpu,
         "colab": "google.colab" in sys.modules,
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
     }
+
+
+@functools.lru_cache(maxsize=1)
+def _myst_glue():
+    try:
+        from myst_nb import glue as myst_glue
+    except ImportError:  # Colab, a plain JupyterLab: no book build around the notebook
+        return None
+    return myst_glue
+
+
+def glue(name: str, value, display: bool = True) -> None:
+    """Keep ``value`` under ``name`` for the page's prose (``{glue:text}`name` ``).
+
+    In the book build (myst-nb installed) this is ``myst_nb.glue``. Elsewhere (Colab, a
+    reader's JupyterLab, a plain ``pip install seqlab``) there is no page to fill in, so
+    the value is shown when ``display`` is true and nothing happens otherwise.
+
+    Args:
+        name: the key the Markdown cells refer to.
+        value: any object myst-nb can glue (a number, a string, a figure).
+        display: also show the value in the cell's output.
+
+    Example:
+        >>> glue("answer", 42, display=False)
+    """
+    myst_glue = _myst_glue()
+    if myst_glue is not None:
+        myst_glue(name, value, display=display)
+    elif display:
+        from IPython.display import display as show
+
+        show(value)
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | Path, mode: str = "w") -> Iterator:
+    """Open a temporary file beside ``path`` for writing and move it onto ``path`` only
+    when the block finishes without an error: a crash or an exception leaves the old
+    file (or none), never half of one.
+
+    Args:
+        path: the file to (re)write; its folder is created if needed.
+        mode: ``"w"`` (text, UTF-8) or ``"wb"`` (bytes, e.g. for ``torch.save``).
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> target = pathlib.Path(tempfile.mkdtemp()) / "notes.txt"
+        >>> with atomic_write(target) as f:
+        ...     _ = f.write("all or nothing")
+        >>> target.read_text()
+        'all or nothing'
+    """
+    if mode not in ("w", "wb"):
+        raise ValueError(f"mode must be 'w' or 'wb', got {mode!r}")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, mode, **({"encoding": "utf-8"} if mode == "w" else {})) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise

@@ -3,6 +3,8 @@
 Each suite tests one claim of the argument "why Transformers outperform RNNs" and writes
 one JSON file under ``results/`` (or ``--out``) with a hardware and software stamp, so a
 chapter can show measurements from several machines side by side without re-running them.
+The book's own runs ship inside the package (:func:`committed_results`), so chapter 10
+reads the same files on Colab as in the book build.
 
 =============  ====================================================================
 ``speed``      training-step and forward time against length 16 … 2048, critical path,
@@ -36,6 +38,7 @@ import argparse
 import json
 import time
 from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
 
 import torch
@@ -47,11 +50,12 @@ from seqlab.bench.order import order_suite
 from seqlab.bench.scaling import scaling_suite
 from seqlab.bench.speed import speed_suite
 from seqlab.bench.streaming import streaming_suite
-from seqlab.utils import device
+from seqlab.utils import atomic_write, device
 
 __all__ = [
     "GPU_SUITES",
     "SUITES",
+    "committed_results",
     "load_results",
     "main",
     "result_path",
@@ -103,8 +107,8 @@ def run_suite(
     result["seconds"] = time.perf_counter() - start
     check_result(result)
     path = result_path(out, name, run_device.type, quick)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    with atomic_write(path) as f:  # an interrupted run leaves the old file or none
+        f.write(json.dumps(result, indent=1) + "\n")
     return path
 
 
@@ -126,11 +130,31 @@ def check_result(result: dict, where: str = "result") -> None:
         raise ValueError(f"{where}: a NaN or infinity at {bad}")
 
 
+def committed_results() -> Path:
+    """The folder of the book's own results files, shipped inside the package
+    (``seqlab/bench/results``), so they are the same files in the book build, on Colab
+    and after ``pip install seqlab``."""
+    folder = resources.files("seqlab.bench") / "results"
+    if not folder.is_dir():
+        raise FileNotFoundError(f"seqlab's committed results are missing from {folder}")
+    return Path(str(folder))
+
+
 def load_results(path: str | Path) -> dict:
     """Read a results file written by :func:`run_suite`, checking it with
-    :func:`check_result`."""
-    result = json.loads(Path(path).read_text(encoding="utf-8"))
-    check_result(result, str(path))
+    :func:`check_result`. A file that is not valid JSON, or not a results file, raises
+    ``ValueError`` naming the file and the problem."""
+    text = Path(path).read_text(encoding="utf-8")
+    try:
+        result = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(
+            f"results file {path} is not valid JSON ({error}); rerun the suite that "
+            "wrote it, or delete the file"
+        ) from None
+    if not isinstance(result, dict):
+        raise ValueError(f"results file {path} holds a JSON {type(result).__name__}, not an object")
+    check_result(result, f"results file {path}")
     return result
 
 

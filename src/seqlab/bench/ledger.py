@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from seqlab.bench import SUITES, load_results, result_path
+from seqlab.bench import SUITES, committed_results, load_results, result_path
 from seqlab.bench.order import smallest_solving
 
 VERDICTS = ("supported", "supported on GPU only", "mixed", "not supported here")
@@ -14,9 +14,14 @@ FASTER = 1.2  # a time ratio counts as a win beyond this
 BETTER = 0.05  # an accuracy difference counts beyond this
 
 
-def load_all(folder: str | Path = "results", quick: bool = False) -> dict[str, dict]:
+def load_all(folder: str | Path | None = None, quick: bool = False) -> dict[str, dict]:
     """Every suite's CPU file in ``folder`` (and ``speed-cuda`` as ``"speed-cuda"`` when
-    present), keyed by suite."""
+    present), keyed by suite. ``folder`` defaults to the results that ship with the
+    package (:func:`~seqlab.bench.committed_results`); give the ``--out`` folder of your
+    own ``python -m seqlab.bench`` run to read yours."""
+    folder = committed_results() if folder is None else Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"no results folder at {folder}")
     results = {}
     for name in SUITES:
         path = result_path(folder, name, "cpu", quick)

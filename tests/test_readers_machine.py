@@ -1,0 +1,151 @@
+"""Every chapter runs where a reader runs it: Colab, or a plain ``pip install seqlab``.
+
+The package is built as a wheel from the working tree (``pyproject.toml``, ``README.md``,
+``LICENSE`` and ``src/`` only) and installed into a fresh virtual environment with
+nothing else but a Jupyter kernel and nbclient: no ``requirements.txt``, no editable
+install, no myst-nb, no repository file. Every dependency is installed at the lower
+bound ``pyproject.toml`` states (the book build runs the newest pinned versions, so both
+ends of each range are exercised). Each notebook is then copied alone into an empty
+temporary folder and executed there, with an empty checkpoint cache; any cell error
+fails its test.
+
+torch is installed first at the version ``requirements.txt`` pins, the CPU build, as
+Colab brings its own torch: letting pip choose would download a multi-GB CUDA build.
+
+Run by ``make test`` after the browser test (``pytest -m reader``); it takes about
+ten minutes on the 2-core machine (see the README).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+CELL_TIMEOUT = 600  # a hang fails; the 120 s budget per chapter is the book build's
+
+pytestmark = pytest.mark.reader
+
+# Runs inside the reader's environment: execute one notebook in the current folder.
+DRIVER = """
+import sys, nbformat
+from nbclient import NotebookClient
+nb = nbformat.read(sys.argv[1], as_version=4)
+nb.cells.append(nbformat.v4.new_code_cell(
+    "import importlib.util, seqlab\\n"
+    "print('SEQLAB_FROM', seqlab.__file__)\\n"
+    "print('MYST_NB', importlib.util.find_spec('myst_nb') is not None)"))
+NotebookClient(nb, timeout=int(sys.argv[2]), kernel_name="python3",
+               resources={"metadata": {"path": "."}}).execute()
+for output in nb.cells[-1].outputs:
+    print(output.get("text", ""), end="")
+"""
+
+
+def lower_bounds() -> dict[str, str]:
+    """``name -> version`` for every ``name>=version`` in pyproject's dependencies."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    bounds = {}
+    for spec in project["dependencies"]:
+        match = re.fullmatch(r"([A-Za-z0-9_.-]+)>=([0-9][0-9.]*)", spec.replace(" ", ""))
+        assert match, f"pyproject dependency {spec!r} is not of the form name>=version"
+        bounds[match[1].lower()] = match[2]
+    return bounds
+
+
+def pinned(name: str) -> str:
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        if line.lower().startswith(f"{name}=="):
+            return line.split("==", 1)[1]
+    raise AssertionError(f"requirements.txt pins no {name}")
+
+
+def run(*cmd, **kwargs) -> subprocess.CompletedProcess:
+    result = subprocess.run(cmd, capture_output=True, text=True, **kwargs)
+    assert result.returncode == 0, (
+        f"{' '.join(map(str, cmd))} failed ({result.returncode}):\n"
+        f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    )
+    return result
+
+
+@pytest.fixture(scope="module")
+def reader_env(tmp_path_factory) -> dict:
+    """A fresh virtual environment with the seqlab wheel, a kernel and nbclient."""
+    start = time.perf_counter()
+    tree = tmp_path_factory.mktemp("tree")
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(ROOT / name, tree / name)
+    shutil.copytree(
+        ROOT / "src", tree / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
+    )
+    dist = tmp_path_factory.mktemp("dist")
+    run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+        "-w", dist, tree)  # fmt: skip
+    (wheel,) = dist.glob("seqlab-*.whl")
+    venv = tmp_path_factory.mktemp("venv")
+    run(getattr(sys, "_base_executable", sys.executable), "-m", "venv", venv)
+    python = venv / "bin" / "python"
+    bounds = lower_bounds()
+    assert bounds.pop("torch") == pinned("torch"), "torch's lower bound is the pinned torch"
+    constraints = tmp_path_factory.mktemp("constraints") / "lowest.txt"
+    constraints.write_text("".join(f"{name}=={v}\n" for name, v in bounds.items()))
+    pip = (python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check")
+    run(*pip, f"torch=={pinned('torch')}")
+    run(*pip, wheel, "ipykernel", "nbclient", "-c", constraints)
+    freeze = run(python, "-m", "pip", "freeze").stdout.lower()
+    for name, version in bounds.items():
+        assert f"{name}=={version}" in freeze, f"{name} is not at its lower bound {version}"
+    assert "myst-nb" not in freeze and "jupyter-book" not in freeze
+    print(f"\nreader's environment ready in {time.perf_counter() - start:.0f} s: {wheel.name}")
+    return {"python": python, "venv": venv}
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[nb.stem for nb in NOTEBOOKS])
+def test_chapter_runs_alone_in_an_empty_folder(reader_env, notebook, tmp_path):
+    folder = tmp_path / "reader"
+    folder.mkdir()
+    shutil.copy(notebook, folder / notebook.name)
+    cache = tmp_path / "empty-cache"
+    env = {
+        "PATH": f"{reader_env['venv'] / 'bin'}:/usr/bin:/bin",
+        "HOME": str(tmp_path / "home"),  # no user site, kernels or settings of ours
+        "SEQLAB_CACHE_DIR": str(cache),
+        "JUPYTER_DATA_DIR": str(tmp_path / "jupyter-data"),
+        "JUPYTER_CONFIG_DIR": str(tmp_path / "jupyter-config"),
+        "MPLBACKEND": "agg",
+        "LANG": os.environ.get("LANG", "C.UTF-8"),
+    }
+    start = time.perf_counter()
+    result = subprocess.run(
+        [reader_env["python"], "-c", DRIVER, notebook.name, str(CELL_TIMEOUT)],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    seconds = time.perf_counter() - start
+    assert result.returncode == 0, (
+        f"{notebook.name} failed outside the repository:\n{result.stderr[-6000:]}"
+    )
+    facts = dict(line.split(" ", 1) for line in result.stdout.splitlines() if " " in line)
+    assert facts["SEQLAB_FROM"].startswith(str(reader_env["venv"])), facts
+    assert facts["MYST_NB"] == "False"
+    written = sorted(p.name for p in folder.iterdir())
+    assert written == [notebook.name], f"{notebook.name} wrote beside itself: {written}"
+    times = ROOT / "_build" / "readers-machine.json"
+    times.parent.mkdir(exist_ok=True)
+    record = json.loads(times.read_text()) if times.is_file() else {}
+    record[notebook.stem] = round(seconds, 1)
+    times.write_text(json.dumps(record, indent=1) + "\n")
+    print(f"{notebook.name}: {seconds:.0f} s in an empty folder")
