@@ -102,6 +102,18 @@ def test_first_code_cell_installs_seqlab_on_colab_only(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_needs_nothing_but_the_package(path):
+    """No myst-nb import and no repository path: a chapter runs from an empty folder
+    (tests/test_readers_machine.py runs each one so; this names the cause quickly)."""
+    code = "\n".join("".join(c["source"]) for c in code_cells(load(path)))
+    assert "myst_nb" not in code, f"{path.name}: use seqlab.utils.glue, not myst_nb's"
+    if "glue(" in code:
+        assert "from seqlab.utils import" in code and "glue" in code.split("glue(")[0]
+    for repo_path in ("results/", '"results"', "../", "notebooks/", "_build"):
+        assert repo_path not in code, f"{path.name} reads a repository path {repo_path!r}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_exercises_have_hidden_solutions(path):
     text = "".join(
         "".join(c["source"]) for c in load(path)["cells"] if c["cell_type"] == "markdown"

@@ -53,6 +53,7 @@ def test_atomic_write_replaces_the_file_only_when_the_block_succeeds(tmp_path):
     with atomic_write(path) as f:
         f.write("old")
     assert path.read_text() == "old"
+    assert path.stat().st_mode & 0o777 == 0o666 & ~utils._umask()  # like a plain open()
     with pytest.raises(RuntimeError, match="crash"), atomic_write(path) as f:
         f.write("half of the new")
         raise RuntimeError("crash while writing")
