@@ -226,8 +226,8 @@ class Session:
         # ?reset: an empty workspace, so the chapters of earlier tests are not reopened
         self.page.goto(f"{lab.url}/lab?reset&token={lab.token}", wait_until="load")
         self.wait("window.jupyterapp !== undefined", APP_START_S, "JupyterLab to load", lab)
-        self.page.evaluate(
-            """async (path) => {
+        self.page.evaluate(  # started here, waited for below (with a time limit)
+            """(path) => { (async () => {
                 const app = window.jupyterapp;
                 await app.restored;
                 const panel = await app.commands.execute('docmanager:open',
@@ -236,9 +236,17 @@ class Session:
                 await panel.sessionContext.ready;
                 app.shell.activateById(panel.id);
                 window.__seqlabPanel = panel;
-            }""",
+            })().catch(e => { window.__seqlabOpenError = String(e); }); }""",
             name,
         )
+        self.wait(
+            "window.__seqlabPanel !== undefined || window.__seqlabOpenError !== undefined",
+            KERNEL_START_S,
+            f"JupyterLab to open {name}",
+            lab,
+        )
+        error = self.page.evaluate("window.__seqlabOpenError || null")
+        assert error is None, f"JupyterLab could not open {name}: {error}"
         self.wait(
             "window.__seqlabPanel.sessionContext.kernelDisplayStatus === 'idle'",
             KERNEL_START_S,
@@ -310,7 +318,10 @@ class Session:
 
     def close(self) -> None:
         try:  # free the kernel for the next chapter
-            self.page.evaluate("window.__seqlabPanel?.sessionContext.shutdown()")
+            self.page.evaluate(
+                """() => Promise.race([window.__seqlabPanel?.sessionContext.shutdown(),
+                                       new Promise(done => setTimeout(done, 10000))])"""
+            )
         finally:
             self.context.close()
 
