@@ -6,22 +6,27 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+LAB_PORT ?= 8888
 # A fresh _build/html each time (no page of an older build survives); the execution
 # cache in _build/.jupyter_cache is kept and keyed by the code (book/_ext/seqlab_book.py).
 JB_BUILD := rm -rf _build/html && $(BIN)/jupyter-book build --all --keep-going -W .
 # Trained weights that chapters cache (seqlab.train.fit); `make clean` removes them.
 export SEQLAB_CACHE_DIR ?= $(CURDIR)/_build/checkpoints
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Jupyter refuses to run as root (a container, CI) unless told to.
+LAB_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: help book serve test lint unit build site-test reader-test chromium env lock strip clean
+.PHONY: help book serve lab lab-env test lint unit build site-test reader-test chromium env lock lock-lab strip clean
 
 help:
 	@echo "make book   build the site into _build/html (creates .venv, installs everything)"
 	@echo "make serve  serve _build/html on http://127.0.0.1:$(PORT)"
+	@echo "make lab    run the chapters yourself: JupyterLab on http://127.0.0.1:$(LAB_PORT) (installs it)"
 	@echo "make test   lint, unit tests, the book build with -W, the browser test, and every"
 	@echo "            chapter run alone in a fresh venv from an empty folder (reader-test)"
 	@echo "make strip  remove outputs from the notebooks before committing"
 	@echo "make clean  remove _build (and the execution cache)"
+	@echo "make lock   re-pin requirements.txt, then requirements-lab.txt (make lock-lab: only that)"
 
 # What a fresh machine may lack, said in one line instead of failing deep in a recipe.
 NEED_VENV = @$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || { echo "$(PYTHON) cannot create \
@@ -40,6 +45,11 @@ $(BIN)/.installed: requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
+# JupyterLab, pinned in requirements-lab.txt on top of (and never changing) requirements.txt.
+$(BIN)/.lab-installed: requirements-lab.txt requirements.txt $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet -r requirements-lab.txt -c requirements.txt
+	touch $@
+
 # The site's widget and math JavaScript, exactly as package-lock.json pins it.
 node_modules/.installed: package.json package-lock.json
 	$(NEED_NPM)
@@ -53,6 +63,17 @@ book: env
 	@echo
 	@echo "Built. Open it with:  make serve   (then http://127.0.0.1:$(PORT)/)"
 	@echo "or open _build/html/index.html in a browser."
+
+lab-env: $(BIN)/.lab-installed
+
+# The chapters in JupyterLab, on this machine only, with nothing fetched from the network
+# (no news, no update check, no extension search). Pass more options in LAB_ARGS.
+lab: lab-env
+	@echo "JupyterLab on 127.0.0.1:$(LAB_PORT) (the next free port if taken); open the URL it prints."
+	@echo "Before committing a notebook: make strip"
+	$(BIN)/jupyter lab --ip 127.0.0.1 --port $(LAB_PORT) --ServerApp.root_dir=notebooks \
+	  --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
+	  --LabApp.extension_manager=readonly $(LAB_ROOT) $(LAB_ARGS)
 
 serve:
 	@test -f _build/html/index.html || { echo "No site yet: run 'make book' first."; exit 1; }
@@ -75,7 +96,8 @@ chromium:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
-site-test: env chromium
+# The lab test (tests/test_lab.py) runs a chapter in JupyterLab, so the site step needs it.
+site-test: env lab-env chromium
 	$(BIN)/python -m pytest -m site
 
 # Every chapter in a fresh venv holding only the wheel, a kernel and nbclient, each run
@@ -95,6 +117,22 @@ lock:
 	  echo "# Regenerate with 'make lock' after changing a top-level package in requirements.in."; \
 	  /tmp/seqlab-lock/bin/pip freeze --exclude-editable | sed 's/^torch==\(.*\)+cpu$$/torch==\1/'; \
 	} > requirements.txt
+	$(MAKE) lock-lab
+
+# Regenerate requirements-lab.txt: install requirements.txt into a throw-away environment,
+# add requirements-lab.in under requirements.txt as constraints (pip stops if JupyterLab
+# would need another version of a package pinned there), and pin what it added.
+LAB_LOCK := /tmp/seqlab-lock-lab
+lock-lab:
+	rm -rf $(LAB_LOCK) && $(PYTHON) -m venv $(LAB_LOCK)
+	$(LAB_LOCK)/bin/pip install --quiet -r requirements.txt
+	$(LAB_LOCK)/bin/pip freeze --exclude-editable | LC_ALL=C sort > $(LAB_LOCK)/base.txt
+	$(LAB_LOCK)/bin/pip install --quiet -r requirements-lab.in -c requirements.txt
+	$(LAB_LOCK)/bin/pip check
+	{ echo "# JupyterLab for 'make lab', and every package it adds to requirements.txt (Python 3.11)."; \
+	  echo "# Install with -c requirements.txt. Regenerate with 'make lock-lab' (after 'make lock')."; \
+	  $(LAB_LOCK)/bin/pip freeze --exclude-editable | LC_ALL=C sort | comm -13 $(LAB_LOCK)/base.txt - | LC_ALL=C sort -f; \
+	} > requirements-lab.txt
 
 strip: env
 	$(BIN)/nbstripout --keep-id notebooks/*.ipynb
