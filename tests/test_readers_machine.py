@@ -119,6 +119,7 @@ def test_chapter_runs_alone_in_an_empty_folder(reader_env, notebook, tmp_path):
     folder.mkdir()
     shutil.copy(notebook, folder / notebook.name)
     cache = tmp_path / "empty-cache"
+    (tmp_path / "home").mkdir()
     env = {
         "PATH": f"{reader_env['venv'] / 'bin'}:/usr/bin:/bin",
         "HOME": str(tmp_path / "home"),  # no user site, kernels or settings of ours
