@@ -1,4 +1,5 @@
-"""The execution cache is keyed by the code, so a change to seqlab re-executes chapters."""
+"""The book's Sphinx extension: the execution cache is keyed by the code, so a change to
+seqlab re-executes chapters; vendored files; the bibliography is a list of list items."""
 
 import importlib.util
 import types
@@ -51,3 +52,26 @@ def test_vendored_files_come_from_npm_and_the_anywidget_wheel():
     # require_config.js maps "anywidget" to this file: it must be the AMD build.
     assert 'define(["@jupyter-widgets/base"]' in files["anywidget/index.js"].read_text()
     assert all(src.is_file() for src in files.values())
+
+
+def test_citation_entries_are_list_items():
+    """The bibliography is a list whose entries are list items (axe: aria-required-children),
+    not the deprecated doc-biblioentry role docutils writes."""
+    from types import MethodType
+
+    from docutils.core import publish_parts
+    from docutils.writers.html5_polyglot import HTMLTranslator, Writer
+
+    class Translator(HTMLTranslator):
+        def __init__(self, document):
+            super().__init__(document)
+            # as Sphinx installs a handler registered with app.add_node
+            self.visit_citation = MethodType(seqlab_book.visit_citation, self)
+
+    writer = Writer()
+    writer.translator_class = Translator
+    source = "See [A]_ and [B]_.\n\n.. [A] First reference.\n.. [B] Second reference.\n"
+    body = publish_parts(source, writer=writer)["body"]
+    assert body.count('role="list"') == 1
+    assert body.count('role="listitem"') == 2
+    assert "doc-biblioentry" not in body
