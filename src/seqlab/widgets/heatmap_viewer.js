@@ -290,7 +290,8 @@ function render({ model, el }) {
     } else {
       return;
     }
-    e.preventDefault();  // the page does not scroll under the grid
+    e.preventDefault();  // the page does not scroll under the grid,
+    e.stopPropagation();  // nor does JupyterLab take the arrow keys to move between cells
     rove(r, c, true);
   });
 
