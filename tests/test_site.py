@@ -3,7 +3,9 @@
 Serves ``_build/html`` on 127.0.0.1, opens every page with every request to another
 host aborted, and asserts: no failed request, no console error (beyond the one known
 Jupyter Book message), every widget view rendered with a non-zero size, and on each
-widget an interaction changes what is displayed. Saves a screenshot of every page (and
+widget an interaction changes what is displayed, by mouse and by keyboard alone (with a
+visible focus ring and a live readout). axe-core's accessibility check of every page,
+widgets included, is tests/test_a11y.py. Saves a screenshot of every page (and
 a dark-mode one of each page with figures or widgets) under ``_build/screenshots/``.
 
 Run by ``make test`` after the book build (``pytest -m site``).
@@ -288,3 +290,226 @@ def test_figures_are_opaque_cards_that_read_in_dark_mode():
                 r, g, b, a = rgba.getpixel((x, y))
                 assert a == 255, f"{path.name}: transparent corner, unreadable on the dark theme"
                 assert min(r, g, b) >= 200, f"{path.name}: a dark background at a corner"
+
+
+# --- keyboard and screen readers -------------------------------------------------------
+
+
+def rgb(colour: str) -> tuple[float, float, float]:
+    """'rgb(1, 2, 3)' or 'rgba(1, 2, 3, 0.5)' (a computed CSS colour) as three numbers."""
+    assert colour.startswith("rgb"), f"not an sRGB colour: {colour}"
+    return tuple(float(v) for v in colour[colour.index("(") + 1 : -1].split(",")[:3])
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two computed colours (1 to 21)."""
+
+    def luminance(colour):
+        def channel(v):
+            v /= 255
+            return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
+        r, g, b = (channel(v) for v in rgb(colour))
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def focused(page) -> dict:
+    """The focused element: its data-role, row, column, classes, whether it shows a
+    keyboard focus ring (:focus-visible) and its computed outline and stroke."""
+    return page.evaluate(
+        """() => {
+            const e = document.activeElement, s = getComputedStyle(e);
+            return {role: e.dataset.role || e.tagName, row: e.dataset.row ?? null,
+                    col: e.dataset.col ?? null, hl: e.classList.contains('seqlab-hl'),
+                    visible: e.matches(':focus-visible'), label: e.getAttribute('aria-label'),
+                    text: e.textContent, outline: s.outlineStyle,
+                    outlineWidth: parseFloat(s.outlineWidth), outlineColor: s.outlineColor,
+                    stroke: s.stroke};
+        }"""
+    )
+
+
+def background(widget) -> str:
+    return widget.evaluate("el => getComputedStyle(el).backgroundColor")
+
+
+def check_outline(page, widget, where: str) -> None:
+    """The focused element draws a keyboard focus outline that stands out (3:1) from
+    the widget's background, in the light and in the dark theme."""
+    for theme in ("light", "dark"):
+        page.evaluate(f"document.documentElement.dataset.theme = '{theme}'")
+        now = focused(page)
+        assert now["visible"], f"{where}: {now['role']} has focus but no :focus-visible"
+        assert now["outline"] not in ("none", "hidden") and now["outlineWidth"] >= 2, (
+            f"{where}: no focus outline on {now['role']} ({now['outline']} {now['outlineWidth']})"
+        )
+        ratio = contrast(now["outlineColor"], background(widget))
+        assert ratio >= 3, f"{where}, {theme} theme: focus outline contrast {ratio:.1f} < 3"
+    page.evaluate("document.documentElement.dataset.theme = 'light'")
+
+
+def check_cell_ring(page, widget, where: str) -> None:
+    """A focused cell shows the focus ring, drawn above the grid around that cell,
+    legible (3:1 against the widget's background) in the light and in the dark theme."""
+    ring = widget.locator("[data-role=focus-ring]")
+    for theme in ("light", "dark"):
+        page.evaluate(f"document.documentElement.dataset.theme = '{theme}'")
+        info = ring.evaluate(
+            """r => {
+                const s = getComputedStyle(r), c = document.activeElement;
+                const a = r.getBBox(), b = c.getBBox();
+                return {visibility: s.visibility, stroke: s.stroke,
+                        width: parseFloat(s.strokeWidth), last: !r.nextElementSibling,
+                        around: a.x < b.x && a.y < b.y && a.x + a.width > b.x + b.width
+                                && a.y + a.height > b.y + b.height};
+            }"""
+        )
+        assert info["visibility"] == "visible", f"{where}: no focus ring on the focused cell"
+        assert info["around"] and info["last"], f"{where}: the ring is not drawn around the cell"
+        assert info["stroke"] not in ("none", "") and info["width"] >= 2, f"{where}: {info}"
+        ratio = contrast(info["stroke"], background(widget))
+        assert ratio >= 3, f"{where}, {theme} theme: focus ring contrast {ratio:.1f} < 3"
+        assert focused(page)["stroke"] != "none", f"{where}: the focused cell has no stroke"
+    page.evaluate("document.documentElement.dataset.theme = 'light'")
+
+
+def check_live_readout(widget, where: str) -> None:
+    readout = widget.locator("[data-role=readout]")
+    assert readout.get_attribute("aria-live") == "polite", f"{where}: readout is not aria-live"
+
+
+def accessible_name(control) -> str:
+    return control.evaluate(
+        """e => (e.getAttribute('aria-label')
+                 || [...(e.labels || [])].map(l => l.textContent).join(' ')).trim()"""
+    )
+
+
+def check_heatmap_keys(page, widget, where: str) -> None:
+    """The grid is one Tab stop; arrow keys move over cells and labels, each showing
+    what a hover shows (highlight and readout), with a visible focus ring."""
+    check_live_readout(widget, where)
+    readout = widget.locator("[data-role=readout]")
+    grid = widget.locator("[role=grid]")
+    assert grid.count() == 1 and grid.get_attribute("aria-label"), f"{where}: no labelled grid"
+    cells = widget.locator("[data-role=cell]")
+    n_rows = widget.locator("[data-role=row-label]").count()
+    n_cols = widget.locator("[data-role=col-label]").count()
+    assert cells.evaluate_all(
+        "cs => cs.every(c => c.getAttribute('role') === 'gridcell' && c.getAttribute('aria-label'))"
+    ), f"{where}: a cell without role=gridcell or aria-label"
+    stops = widget.locator("[role=grid] [tabindex='0']")
+    assert stops.count() == 1, f"{where}: the grid should be exactly one Tab stop"
+    controls = widget.locator("[data-role=select], [data-role=step]")
+    idle = readout.text_content()
+    if controls.count():  # Tab from the last control lands in the grid
+        controls.last.focus()
+        page.keyboard.press("Tab")
+    else:
+        stops.focus()
+    now = focused(page)
+    assert now["role"] == "cell", f"{where}: Tab did not enter the grid ({now['role']})"
+    r, c = int(now["row"]), int(now["col"])
+    assert now["hl"] and readout.text_content() != idle, f"{where}: focus showed nothing"
+
+    def row_text(k):
+        return widget.locator("[data-role=row-label]").nth(k).text_content()
+
+    def col_text(k):
+        return widget.locator("[data-role=col-label]").nth(k).text_content()
+
+    c2 = c + 1 if c + 1 < n_cols else c - 1
+    before = readout.text_content()
+    page.keyboard.press("ArrowRight" if c2 > c else "ArrowLeft")
+    now = focused(page)
+    assert (now["role"], now["row"], now["col"]) == ("cell", str(r), str(c2)), f"{where}: {now}"
+    text = readout.text_content()
+    assert now["hl"] and text != before, f"{where}: moving right changed no readout"
+    assert f"'{row_text(r)}'" in text and f"'{col_text(c2)}'" in text, f"{where}: {text!r}"
+    assert f"'{row_text(r)}'" in now["label"] and f"'{col_text(c2)}'" in now["label"]
+    if "not produced yet" not in now["label"]:  # the readout says the cell's value
+        assert text.endswith(now["label"].rsplit(": ", 1)[1]), f"{where}: {text!r} {now}"
+    highlighted = widget.locator("[data-role=cell].seqlab-hl")
+    assert highlighted.count() == n_rows + n_cols - 1, f"{where}: row and column not lit"
+    check_cell_ring(page, widget, where)
+    # up, past the first row, onto the column label
+    for _ in range(r + 1):
+        page.keyboard.press("ArrowUp")
+    now = focused(page)
+    assert (now["role"], now["col"]) == ("col-label", str(c2)), f"{where}: {now}"
+    assert now["hl"] and highlighted.count() == n_rows, f"{where}: column not lit"
+    assert f"'{col_text(c2)}'" in readout.text_content()
+    check_outline(page, widget, where)
+    # down into the first row, left past the first column, onto the row label
+    page.keyboard.press("ArrowDown")
+    for _ in range(c2 + 1):
+        page.keyboard.press("ArrowLeft")
+    now = focused(page)
+    assert (now["role"], now["row"]) == ("row-label", "0"), f"{where}: {now}"
+    assert now["hl"] and highlighted.count() == n_cols, f"{where}: row not lit"
+    assert f"'{row_text(0)}'" in readout.text_content()
+    check_outline(page, widget, where)
+    page.keyboard.press("End")
+    assert (focused(page)["row"], focused(page)["col"]) == ("0", str(n_cols - 1))
+    # leaving the grid clears the highlight; the Tab stop stays where focus left it
+    page.keyboard.press("Shift+Tab")
+    assert widget.locator(".seqlab-hl").count() == 0, f"{where}: highlight left behind"
+    assert readout.text_content() != text
+    assert stops.count() == 1 and stops.get_attribute("data-col") == str(n_cols - 1)
+
+
+def check_control_keys(page, widget, control, what: str, where: str) -> None:
+    """A control has a name and a focus outline, and its arrow key changes `what`."""
+    check_live_readout(widget, where)
+    assert accessible_name(control), f"{where}: a control without an accessible name"
+    control.focus()
+    check_outline(page, widget, where)
+    before, value = widget.locator(what).first.get_attribute("d"), control.input_value()
+    if control.evaluate("e => e.tagName") == "SELECT":  # a closed select steps through
+        last = control.evaluate("e => e.selectedIndex === e.options.length - 1")
+        page.keyboard.press("ArrowUp" if last else "ArrowDown")
+    else:
+        last = control.input_value() == control.get_attribute("max")
+        page.keyboard.press("ArrowLeft" if last else "ArrowRight")
+    assert control.input_value() != value, f"{where}: the arrow key moved no control"
+    assert widget.locator(what).first.get_attribute("d") != before, f"{where}: plot unchanged"
+
+
+@pytest.mark.parametrize("page", PAGES_WITH_WIDGETS)
+def test_widgets_work_by_keyboard(browser, base_url, page):
+    """What the mouse reaches, Tab and the arrow keys reach too, with a visible focus
+    ring, and the readout is a live region a screen reader announces."""
+    visit = Visit(browser, f"{base_url}/{page}")
+    try:
+        check_widgets_render(visit.page, visit.page.locator(VIEW).count())
+        widgets = visit.page.locator("[data-seqlab-widget]")
+        assert widgets.count() > 0, f"{page}: no seqlab widget"
+        for i in range(widgets.count()):
+            widget = widgets.nth(i)
+            kind = widget.get_attribute("data-seqlab-widget")
+            where = f"{page}, {kind} {i}"
+            if kind == "heatmap-viewer":
+                check_heatmap_keys(visit.page, widget, where)
+                for control in widget.locator("[data-role=select], [data-role=step]").all():
+                    assert accessible_name(control), f"{where}: a control without a name"
+                    control.focus()
+                    check_outline(visit.page, widget, where)
+            elif kind == "curve-explorer":
+                control = widget.locator("[data-role=slider], [data-role=select]").first
+                text = widget.locator("[data-role=readout]").text_content()
+                check_control_keys(visit.page, widget, control, "[data-role=curve]", where)
+                assert widget.locator("[data-role=readout]").text_content() != text
+                if control.evaluate("e => e.type") == "range":
+                    assert (
+                        control.get_attribute("aria-valuetext")
+                        in widget.locator("[data-role=readout]").text_content()
+                    ), f"{where}: the slider's aria-valuetext is not its label"
+            else:
+                control = widget.locator("[data-role=select]")
+                check_control_keys(visit.page, widget, control, "[data-role=series]", where)
+        assert visit.problems == [], f"{page}:\n" + "\n".join(visit.problems)
+    finally:
+        visit.close()

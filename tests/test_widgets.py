@@ -204,6 +204,30 @@ def test_front_end_is_local_and_implements_the_dom_contract(widget):
         assert '"seqlab-hl"' in js and "mouseenter" in js and "mouseleave" in js
 
 
+@pytest.mark.parametrize("widget", [CurveExplorer, HeatmapViewer, PanelExplorer])
+def test_front_end_is_usable_by_keyboard_and_screen_reader(widget):
+    """The static half of the keyboard contract (tests/test_site.py drives the rest in a
+    browser): the readout is a polite live region, controls show a keyboard focus ring,
+    and the heatmap is an ARIA grid with one Tab stop and arrow-key handling."""
+    js, css = str(widget._esm), str(widget._css)
+    assert '"aria-live": "polite"' in js
+    assert ":focus-visible" in css and "--seqlab-focus" in css
+    if widget is HeatmapViewer:
+        for needle in (
+            'role: "grid"',
+            'role: "row"',
+            'role: "gridcell"',
+            'role: "rowheader"',
+            'role: "columnheader"',
+            '"keydown"',
+            "ArrowRight",
+            '"tabindex", "0"',
+        ):
+            assert needle in js, f"{needle} missing from the heatmap's front end"
+        # focus listeners on the <svg> would make Chromium give the <svg> a Tab stop
+        assert "svg.addEventListener" not in js
+
+
 PANEL = {
     "title": "p",
     "xlabel": "x",

@@ -28,7 +28,10 @@ function render({ model, el }) {
     }
   }
   control.setAttribute("aria-label", model.get("param_name") || "curve");
-  const readout = node("span", { class: "seqlab-readout", "data-role": "readout" }, bar, null);
+  // a polite live region: a screen reader says the new value after each keystroke
+  const readout = node("span", {
+    class: "seqlab-readout", "data-role": "readout", "aria-live": "polite", "aria-atomic": "true",
+  }, bar, null);
   const svg = node("svg", { viewBox: `0 0 ${W} ${H}`, "data-role": "plot", role: "img" }, el);
 
   function draw() {
@@ -52,6 +55,8 @@ function render({ model, el }) {
     control.value = String(index);
     const name = model.get("param_name");
     readout.textContent = name ? `${name} = ${labels[index]}` : labels[index];
+    // a slider's value is a position; say the curve's label instead
+    if (!dropdown) control.setAttribute("aria-valuetext", labels[index]);
   }
 
   const pick = () => {

@@ -1,6 +1,11 @@
 // HeatmapViewer: rows and columns labelled with tokens; hovering a token highlights
 // its row or column and shows the values. A dropdown picks the matrix, an optional
 // step slider reveals rows one at a time. Pure DOM + SVG, no network.
+// Keyboard: the grid (an ARIA grid: a header row of column labels, then one row per
+// matrix row, a row label first) is one Tab stop; the arrow keys move between cells
+// and onto the labels (up from the first row, left from the first column), Home/End
+// go to the row's ends, Ctrl+Home/End to the first and last cell. Focus shows what a
+// hover shows, and the readout is a polite live region, so screen readers say it.
 // NS, node() and fmt() come from common.js.
 const GAP = 2;
 // cells shrink (down to 20 px) for long inputs, so the labels stay legible when the
@@ -46,12 +51,19 @@ function render({ model, el }) {
     label.append("step ");
     step = node("input", { type: "range", min: "1", step: "1", "data-role": "step" }, label, null);
   }
-  const svg = node("svg", { "data-role": "plot", role: "img" }, el);
+  const svg = node("svg", { "data-role": "plot", role: "group" }, el);
   // below the plot, so a longer or shorter text never moves the plot under the pointer
-  const readout = node("div", { class: "seqlab-readout", "data-role": "readout" }, el, null);
+  const readout = node("div", {
+    class: "seqlab-readout", "data-role": "readout", "aria-live": "polite", "aria-atomic": "true",
+  }, el, null);
 
   let cells = [], rowLabels = [], colLabels = [];
+  let grid = [];  // grid[r][c]: the cell of row r, column c
+  let ring = null;  // drawn last, so no neighbouring cell paints over the focus ring
   let drawnIndex = null;  // the stepper starts again at step 1 when the matrix changes
+  // The grid's one Tab stop (a roving tabindex): row -1 is the column labels, column -1
+  // the row labels, (-1, -1) the empty corner nothing lives in.
+  let spot = { r: 0, c: 0 };
 
   function current() {
     const i = Math.min(Math.max(model.get("index"), 0), model.get("matrices").length - 1);
@@ -69,12 +81,62 @@ function render({ model, el }) {
       readout.textContent = `step ${r + 1} of ${m.length}: ${model.get("row_title")} '${rows[r]}' ` +
         `looks most at ${model.get("col_title")} '${cols[best]}' (${m[r][best].toFixed(digits())})`;
     } else {
-      readout.textContent = "Hover a row or column label, or a cell, to see its values.";
+      readout.textContent = "Hover a row or column label, or a cell, to see its values " +
+        "(or Tab into the grid and move with the arrow keys).";
     }
   }
 
   function clear() {
     for (const e of svg.querySelectorAll(".seqlab-hl")) e.classList.remove("seqlab-hl");
+  }
+
+  const at = (r, c) => (r < 0 ? colLabels[c] : c < 0 ? rowLabels[r] : grid[r] && grid[r][c]);
+  const place = (t) => [t.dataset.row === undefined ? -1 : Number(t.dataset.row),
+    t.dataset.col === undefined ? -1 : Number(t.dataset.col)];
+
+  // the one Tab stop moves to (r, c), clamped to the grid; with `take`, focus follows
+  function rove(r, c, take) {
+    const { rows, cols } = current();
+    r = Math.min(Math.max(r, -1), rows.length - 1);
+    c = Math.min(Math.max(c, -1), cols.length - 1);
+    if (r < 0 && c < 0) return;
+    const old = at(spot.r, spot.c);
+    if (old) old.setAttribute("tabindex", "-1");
+    spot = { r, c };
+    const t = at(r, c);
+    t.setAttribute("tabindex", "0");
+    if (take) t.focus();
+  }
+
+  // what has keyboard focus in the grid (a mouse click also focuses, but shows no ring)
+  function keyFocus() {
+    const t = document.activeElement;
+    return t && svg.contains(t) && t.matches(":focus-visible") ? t : null;
+  }
+
+  function showRing(t) {
+    if (t && t.dataset.role === "cell") {
+      const pad = 2.5;  // just outside the cell's own halo
+      ring.setAttribute("x", Number(t.getAttribute("x")) - pad);
+      ring.setAttribute("y", Number(t.getAttribute("y")) - pad);
+      ring.setAttribute("width", Number(t.getAttribute("width")) + 2 * pad);
+      ring.setAttribute("height", Number(t.getAttribute("height")) + 2 * pad);
+      ring.removeAttribute("visibility");
+    } else {
+      ring.setAttribute("visibility", "hidden");
+    }
+  }
+
+  // the pointer left something: back to the keyboard's focus if there is one, else idle
+  function unhover() {
+    const t = keyFocus();
+    if (t) {
+      const [r, c] = place(t);
+      highlight(r < 0 ? null : r, c < 0 ? null : c);
+    } else {
+      clear();
+      idle();
+    }
   }
 
   function highlight(r, c) {
@@ -112,12 +174,15 @@ function render({ model, el }) {
     const width = left + cols.length * CELL + 90, height = top + rows.length * CELL + 16;
     svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
     svg.style.maxWidth = `${Math.max(width, 320)}px`;
+    const hadFocus = svg.contains(document.activeElement);
+    svg.setAttribute("aria-label", model.get("title") || "heatmap");
     svg.replaceChildren();
-    cells = []; rowLabels = []; colLabels = [];
+    cells = []; rowLabels = []; colLabels = []; grid = [];
     if (select) select.value = String(i);
     if (step) {
       step.max = String(m.length);
       if (i !== drawnIndex) step.value = "1";
+      step.setAttribute("aria-valuetext", `step ${step.value} of ${m.length}`);
     }
     drawnIndex = i;
     node("title", {}, svg).textContent = model.get("title") || "heatmap";
@@ -130,38 +195,51 @@ function render({ model, el }) {
       class: "seqlab-axis-title",
     }, svg).textContent = `← ${model.get("row_title")}`;
     const visible = shown(m);
-    rows.forEach((label, r) => {
-      const t = node("text", {
-        x: left - 8, y: top + r * CELL + CELL / 2 + 4, "text-anchor": "end",
-        "data-role": "row-label", class: "seqlab-label",
-      }, svg);
-      t.textContent = label;
-      t.addEventListener("mouseenter", () => highlight(r, null));
-      t.addEventListener("mouseleave", () => { clear(); idle(); });
-      rowLabels.push(t);
-    });
+    const rt = model.get("row_title"), ct = model.get("col_title");
+    const table = node("g", {
+      role: "grid", "aria-readonly": "true", "aria-label": `${model.get("title") || "heatmap"}: ` +
+        `${rt} by ${ct}, ${rows.length} × ${cols.length}; arrow keys move between cells`,
+    }, svg);
+    const header = node("g", { role: "row" }, table);
     cols.forEach((label, c) => {
       const x = left + c * CELL + CELL / 2 + 4, y = top - 8;
       const t = node("text", {
         x, y, transform: `rotate(-60 ${x} ${y})`, "data-role": "col-label", class: "seqlab-label",
-      }, svg);
+        "data-col": String(c), role: "columnheader", tabindex: "-1",
+        "aria-label": `${ct} '${label}'`,
+      }, header);
       t.textContent = label;
       t.addEventListener("mouseenter", () => highlight(null, c));
-      t.addEventListener("mouseleave", () => { clear(); idle(); });
+      t.addEventListener("mouseleave", unhover);
       colLabels.push(t);
     });
-    m.forEach((row, r) => row.forEach((v, c) => {
-      const on = r < visible;
-      const rect = node("rect", {
-        x: left + c * CELL, y: top + r * CELL, width: CELL - GAP, height: CELL - GAP, rx: 3,
-        fill: on ? colour((v - vmin) / (vmax - vmin)) : "none", "data-role": "cell",
-        "data-row": String(r), "data-col": String(c), class: on ? "" : "seqlab-hidden",
-      }, svg);
-      node("title", {}, rect).textContent = `${rows[r]} → ${cols[c]}: ${v.toFixed(digits())}`;
-      rect.addEventListener("mouseenter", () => highlight(r, c));
-      rect.addEventListener("mouseleave", () => { clear(); idle(); });
-      cells.push(rect);
-    }));
+    rows.forEach((label, r) => {
+      const line = node("g", { role: "row" }, table);
+      const t = node("text", {
+        x: left - 8, y: top + r * CELL + CELL / 2 + 4, "text-anchor": "end",
+        "data-role": "row-label", class: "seqlab-label", "data-row": String(r),
+        role: "rowheader", tabindex: "-1", "aria-label": `${rt} '${label}'`,
+      }, line);
+      t.textContent = label;
+      t.addEventListener("mouseenter", () => highlight(r, null));
+      t.addEventListener("mouseleave", unhover);
+      rowLabels.push(t);
+      grid.push(m[r].map((v, c) => {
+        const on = r < visible, value = v.toFixed(digits());
+        const rect = node("rect", {
+          x: left + c * CELL, y: top + r * CELL, width: CELL - GAP, height: CELL - GAP, rx: 3,
+          fill: on ? colour((v - vmin) / (vmax - vmin)) : "none", "data-role": "cell",
+          "data-row": String(r), "data-col": String(c), class: on ? "" : "seqlab-hidden",
+          role: "gridcell", tabindex: "-1",
+          "aria-label": `${rt} '${label}', ${ct} '${cols[c]}': ` + (on ? value : "not produced yet"),
+        }, line);
+        node("title", {}, rect).textContent = `${rows[r]} → ${cols[c]}: ${value}`;
+        rect.addEventListener("mouseenter", () => highlight(r, c));
+        rect.addEventListener("mouseleave", unhover);
+        cells.push(rect);
+        return rect;
+      }));
+    });
     // colour bar
     const bx = left + cols.length * CELL + 24, bh = Math.max(rows.length * CELL - GAP, 60);
     const grad = node("linearGradient", { id: `seqlab-grad-${Math.random().toString(36).slice(2)}`, x1: 0, y1: 1, x2: 0, y2: 0 }, svg);
@@ -169,8 +247,53 @@ function render({ model, el }) {
     node("rect", { x: bx, y: top, width: 14, height: bh, fill: `url(#${grad.id})` }, svg);
     node("text", { x: bx + 18, y: top + 10, class: "seqlab-tick" }, svg).textContent = fmt(vmax, 1);
     node("text", { x: bx + 18, y: top + bh, class: "seqlab-tick" }, svg).textContent = fmt(vmin, 1);
+    ring = node("rect", {
+      class: "seqlab-focus-ring", "data-role": "focus-ring", rx: 4, visibility: "hidden",
+      "aria-hidden": "true",
+    }, svg);
     idle();
+    rove(spot.r, spot.c, hadFocus);  // the Tab stop survives a redraw (clamped to the grid)
   }
+
+  // Listeners on the widget's <div>, not on the <svg>: Chromium makes an SVG element
+  // with a focus listener a Tab stop of its own.
+  const inGrid = (t) => t && svg.contains(t) && t !== svg;
+  el.addEventListener("focusin", (e) => {
+    if (!inGrid(e.target)) return;
+    const [r, c] = place(e.target);
+    if (r < 0 && c < 0) return;
+    rove(r, c, false);
+    showRing(keyFocus());
+    highlight(r < 0 ? null : r, c < 0 ? null : c);
+  });
+  el.addEventListener("focusout", (e) => {
+    if (!inGrid(e.target) || inGrid(e.relatedTarget)) return;  // moving within the grid
+    showRing(null);
+    clear();
+    idle();
+  });
+  el.addEventListener("keydown", (e) => {
+    if (!inGrid(e.target)) return;
+    const moves = {
+      ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0],
+    };
+    const { rows, cols } = current();
+    let [r, c] = [spot.r, spot.c];
+    if (moves[e.key]) {
+      r += moves[e.key][0];
+      c += moves[e.key][1];
+      if (r < 0 && c < 0) return;  // the empty corner: stay
+    } else if (e.key === "Home") {
+      [r, c] = e.ctrlKey ? [0, 0] : [r, r < 0 ? 0 : -1];
+    } else if (e.key === "End") {
+      [r, c] = e.ctrlKey ? [rows.length - 1, cols.length - 1] : [r, cols.length - 1];
+    } else {
+      return;
+    }
+    e.preventDefault();  // the page does not scroll under the grid,
+    e.stopPropagation();  // nor does JupyterLab take the arrow keys to move between cells
+    rove(r, c, true);
+  });
 
   if (select) {
     select.addEventListener("change", () => {

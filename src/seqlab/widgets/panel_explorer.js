@@ -11,7 +11,9 @@ function render({ model, el }) {
   const bar = node("div", { class: "seqlab-controls" }, el, null);
   const label = node("label", {}, bar, null);
   const control = node("select", { "data-role": "select", "aria-label": "panel" }, label, null);
-  const readout = node("span", { class: "seqlab-readout", "data-role": "readout" }, bar, null);
+  const readout = node("span", {
+    class: "seqlab-readout", "data-role": "readout", "aria-live": "polite", "aria-atomic": "true",
+  }, bar, null);
   const svg = node("svg", { viewBox: `0 0 ${W} ${H}`, "data-role": "plot", role: "img" }, el);
   const legend = node("div", { class: "seqlab-legend", "data-role": "legend" }, el, null);
   let shown = null;
