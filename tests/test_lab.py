@@ -29,7 +29,7 @@ from urllib.parse import urlparse
 import psutil
 import pytest
 
-from test_site import CHROMIUM, FLAGS  # the browser and its flags, as for the site
+import test_site
 
 ROOT = Path(__file__).resolve().parents[1]
 JUPYTER_LAB = Path(sys.executable).parent / "jupyter-lab"
@@ -158,14 +158,7 @@ def lab(tmp_path_factory):
     server.stop()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    assert Path(CHROMIUM).is_file(), f"no browser at {CHROMIUM}: run `make chromium`"
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield browser
-        browser.close()
+browser = test_site.browser  # the fixture: one Chromium for this module, as test_site's
 
 
 # The notebook as JupyterLab's model holds it, and what the page shows of its widgets.
