@@ -32,7 +32,7 @@ def test_same_seed_same_numbers_other_seed_other_numbers():
 @pytest.mark.parametrize(
     ("seed", "error", "match"),
     [
-        (-1, ValueError, "seed must be >= 0"),
+        (-1, ValueError, "seed must be an int >= 0"),
         (2**32, ValueError, "2\\*\\*32"),
         (1.5, TypeError, "seed must be an int"),
         (True, TypeError, "seed must be an int"),
@@ -63,7 +63,7 @@ def test_set_threads(monkeypatch):
         monkeypatch.setenv("SEQLAB_THREADS", "two")
         with pytest.raises(ValueError, match="SEQLAB_THREADS"):
             set_threads()
-        with pytest.raises(ValueError, match="n must be >= 1"):
+        with pytest.raises(ValueError, match="n must be a positive int"):
             set_threads(0)
     finally:
         torch.set_num_threads(before)

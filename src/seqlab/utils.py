@@ -20,6 +20,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from seqlab import _checks
+
 __all__ = [
     "atomic_write",
     "closest_size",
@@ -27,18 +29,11 @@ __all__ = [
     "cpu_model",
     "device",
     "environment_report",
+    "evaluating",
     "glue",
     "seed_everything",
     "set_threads",
 ]
-
-
-def _check_int(name: str, value, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
 
 
 def seed_everything(seed: int) -> int:
@@ -56,7 +51,7 @@ def seed_everything(seed: int) -> int:
         >>> seed_everything(0)
         0
     """
-    seed = _check_int("seed", seed, 0)
+    seed = _checks.integer("seed", seed, minimum=0)
     if seed >= 2**32:
         raise ValueError(f"seed must be < 2**32 (NumPy's limit), got {seed}")
     random.seed(seed)
@@ -80,8 +75,7 @@ def closest_size(make, n_params: int, sizes) -> int:
         >>> closest_size(lambda h: torch.nn.Linear(10, h), 100, range(1, 20))
         9
     """
-    if isinstance(n_params, bool) or not isinstance(n_params, int) or n_params < 1:
-        raise ValueError(f"n_params must be a positive int, got {n_params!r}")
+    n_params = _checks.integer("n_params", n_params)
     sizes = list(sizes)
     if not sizes:
         raise ValueError("sizes is empty")
@@ -128,7 +122,7 @@ def set_threads(n: int | None = None) -> int:
         if not env.isdigit():
             raise ValueError(f"SEQLAB_THREADS must be a positive integer, got {env!r}")
         n = int(env)
-    torch.set_num_threads(_check_int("n", n, 1))
+    torch.set_num_threads(_checks.integer("n", n))
     return torch.get_num_threads()
 
 
@@ -167,6 +161,26 @@ def environment_report() -> dict[str, str | int | None]:
         "colab": "google.colab" in sys.modules,
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
     }
+
+
+@contextlib.contextmanager
+def evaluating(model: torch.nn.Module) -> Iterator[torch.nn.Module]:
+    """Evaluation mode inside the block (no dropout), the model's own mode after it.
+
+    Example:
+        >>> net = torch.nn.Dropout(0.5)
+        >>> with evaluating(net):
+        ...     net.training
+        False
+        >>> net.training
+        True
+    """
+    was_training = model.training
+    model.eval()
+    try:
+        yield model
+    finally:
+        model.train(was_training)
 
 
 @functools.lru_cache(maxsize=1)
