@@ -51,20 +51,20 @@ def test_padding_mask_default_length_is_the_longest():
 
 
 @pytest.mark.parametrize(
-    ("lengths", "length", "match"),
+    ("lengths", "length", "error", "match"),
     [
-        ([[2, 3]], None, "non-empty 1-D sequence of ints"),
-        ([], None, "non-empty 1-D sequence of ints"),
-        ([2.0, 3.0], None, "non-empty 1-D sequence of ints"),
-        ([2, 0], None, r"every length must be >= 1.*\[2, 0\]"),
-        ([2, -1], 4, "every length must be >= 1"),
-        ([2, 5], 4, "length must be an int >= the longest length 5, got 4"),
-        ([2, 3], 4.0, "length must be an int >= the longest length 3, got 4.0"),
-        ([2, 3], True, "length must be an int"),
+        ([[2, 3]], None, ValueError, "non-empty 1-D sequence of ints"),
+        ([], None, ValueError, "non-empty 1-D sequence of ints"),
+        ([2.0, 3.0], None, TypeError, "non-empty 1-D sequence of ints"),
+        ([2, 0], None, ValueError, r"every length must be >= 1.*\[2, 0\]"),
+        ([2, -1], 4, ValueError, "every length must be >= 1"),
+        ([2, 5], 4, ValueError, "length must be an int >= the longest length 5, got 4"),
+        ([2, 3], 4.0, TypeError, "length must be an int >= the longest length 3, got 4.0"),
+        ([2, 3], True, TypeError, "length must be an int"),
     ],
 )
-def test_padding_mask_rejects_bad_input(lengths, length, match):
-    with pytest.raises(ValueError, match=match):
+def test_padding_mask_rejects_bad_input(lengths, length, error, match):
+    with pytest.raises(error, match=match):
         padding_mask(lengths, length)
 
 
@@ -344,7 +344,7 @@ def test_module_ignores_keys_and_values_at_padded_positions(index, use_prepared)
         ),
         (
             lambda q, k, v, m: multiplicative_attention(q, k, v, None, m.tolist()),
-            ValueError,
+            TypeError,
             r"mask must be \(batch, source length\) = \(2, 5\), got list",
         ),
         (
@@ -406,5 +406,5 @@ def test_padding_mask_accepts_integer_scalars_and_refuses_bools():
     expected = torch.tensor([[True, True, True, False], [True, False, False, False]])
     assert torch.equal(padding_mask(lengths, np.int64(4)), expected)
     assert torch.equal(padding_mask(lengths, lengths.max() + 1), expected)
-    with pytest.raises(ValueError, match="lengths must be a non-empty 1-D sequence of ints"):
+    with pytest.raises(TypeError, match="lengths must be a non-empty 1-D sequence of ints"):
         padding_mask([True, True])

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import torch
 
-from seqlab.attention import KVCache
+from seqlab.self_attention import KVCache
 from seqlab.bench import (
     STAMP_KEYS,
     SUITES,

@@ -8,11 +8,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from seqlab.attention import (
+from seqlab.attention import padding_mask
+from seqlab.self_attention import (
     KVCache,
     MultiHeadAttention,
     causal_mask,
-    padding_mask,
     scaled_dot_product_attention,
 )
 
@@ -41,9 +41,11 @@ def test_causal_mask_is_the_lower_triangle(length):
             assert bool(mask[i, j]) == (j <= i)
 
 
-@pytest.mark.parametrize("length", [0, -1, 2.5, True])
-def test_causal_mask_rejects_bad_lengths(length):
-    with pytest.raises(ValueError, match=f"length must be a positive int, got {length!r}"):
+@pytest.mark.parametrize(
+    ("length", "error"), [(0, ValueError), (-1, ValueError), (2.5, TypeError), (True, TypeError)]
+)
+def test_causal_mask_rejects_bad_lengths(length, error):
+    with pytest.raises(error, match=f"length must be a positive int, got {length!r}"):
         causal_mask(length)
 
 
@@ -363,15 +365,15 @@ def test_mha_errors():
 
 
 @pytest.mark.parametrize(
-    ("args", "match"),
+    ("args", "error", "match"),
     [
-        ((8, 3), "n_heads=3 must divide d_model=8"),
-        ((8, 0), "n_heads must be a positive int, got 0"),
-        ((8.0, 2), "d_model must be a positive int, got 8.0"),
-        ((8, 2, 1.0), r"dropout must be in \[0, 1\), got 1.0"),
-        ((8, 2, -0.1), r"dropout must be in \[0, 1\), got -0.1"),
+        ((8, 3), ValueError, "n_heads=3 must divide d_model=8"),
+        ((8, 0), ValueError, "n_heads must be a positive int, got 0"),
+        ((8.0, 2), TypeError, "d_model must be a positive int, got 8.0"),
+        ((8, 2, 1.0), ValueError, r"dropout must be in \[0, 1\), got 1.0"),
+        ((8, 2, -0.1), ValueError, r"dropout must be in \[0, 1\), got -0.1"),
     ],
 )
-def test_mha_rejects_bad_sizes(args, match):
-    with pytest.raises(ValueError, match=match):
+def test_mha_rejects_bad_sizes(args, error, match):
+    with pytest.raises(error, match=match):
         MultiHeadAttention(*args)

@@ -9,7 +9,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from seqlab.attention import KVCache, causal_mask, padding_mask
+from seqlab.attention import padding_mask
+from seqlab.self_attention import KVCache, causal_mask
 from seqlab.data import BOS, EOS, date_task
 from seqlab.seq2seq import exact_match, greedy_decode, seq2seq_loss, translate
 from seqlab.transformer import (

@@ -36,16 +36,18 @@ def _is_int(value) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
-def integer(name: str, value, minimum: int = 1) -> int:
+def integer(name: str, value, minimum: int = 1, expected: str | None = None) -> int:
     """``value`` as an int ``>= minimum`` (a positive int by default).
 
     A NumPy integer, or a 0-d integer tensor such as ``lengths.max()``, is accepted.
+    ``expected`` replaces the wording of the requirement in the message.
     """
     if isinstance(value, torch.Tensor) and value.dim() == 0 and not value.is_floating_point():
         value = value.item()
-    expected = "a positive int" if minimum == 1 else f"an int >= {minimum}"
+    if expected is None:
+        expected = "a positive int" if minimum == 1 else f"an int >= {minimum}"
     if not _is_int(value):
-        raise TypeError(f"{name} must be {expected}, got {value!r:.60}")
+        raise TypeError(f"{name} must be {expected}, got {value!r}")
     if value < minimum:
         raise ValueError(f"{name} must be {expected}, got {value}")
     return int(value)
@@ -79,10 +81,11 @@ def flag(name: str, value) -> bool:
     return value
 
 
-def choice(name: str, value, options: Sequence):
-    """``value`` must be one of ``options``."""
+def choice(name: str, value, options: Sequence, expected: str | None = None):
+    """``value`` must be one of ``options`` (``expected`` words the message's list)."""
     if value not in options:
-        raise ValueError(f"{name} must be one of {tuple(options)}, got {value!r}")
+        expected = f"one of {tuple(options)}" if expected is None else expected
+        raise ValueError(f"{name} must be {expected}, got {value!r}")
     return value
 
 
@@ -111,7 +114,9 @@ def tensor(
         dtype: the required dtype; ``None`` allows any.
     """
     if not isinstance(x, torch.Tensor):
-        raise TypeError(f"{name} must be a tensor {shape}, got {describe(x)}")
+        raise TypeError(
+            f"{name} must be a tensor{' ' * bool(shape)}{shape}, got {type(x).__name__}"
+        )
     allowed = (dims,) if isinstance(dims, int) else dims
     if (allowed is not None and x.dim() not in allowed) or (
         last is not None and (x.dim() == 0 or x.shape[-1] != last)
@@ -122,13 +127,6 @@ def tensor(
     return x
 
 
-def same_size(what: str, sizes: dict[str, int]) -> None:
-    """Every size in ``sizes`` (argument name -> size) must be equal."""
-    if len(set(sizes.values())) > 1:
-        got = ", ".join(f"{k} {v}" for k, v in sizes.items())
-        raise ValueError(f"{what} must match, got {got}")
-
-
 def bool_mask(name: str, mask, meaning: str = "True = may attend") -> torch.Tensor:
     """``mask`` must be a boolean tensor."""
     if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
@@ -137,8 +135,8 @@ def bool_mask(name: str, mask, meaning: str = "True = may attend") -> torch.Tens
 
 
 def mask_fits(mask, shape, what: str, name: str = "mask") -> torch.Tensor | None:
-    """``None``, or a boolean mask that broadcasts to ``shape`` without growing it and
-    leaves every row at least one True (every query has something to attend to)."""
+    """``None``, or a boolean mask that broadcasts to ``shape`` without making it larger
+    and leaves every row at least one True (every query has something to attend to)."""
     if mask is None:
         return None
     bool_mask(name, mask)
@@ -158,9 +156,11 @@ def mask_fits(mask, shape, what: str, name: str = "mask") -> torch.Tensor | None
 
 def mask_like(name: str, mask, shape, doc: str, meaning: str = "True on real tokens"):
     """``mask`` must be a boolean tensor of exactly ``shape`` (``doc`` names the axes)."""
+    if not isinstance(mask, torch.Tensor):
+        raise TypeError(f"{name} must be {doc} = {tuple(shape)}, got {type(mask).__name__}")
     bool_mask(name, mask, meaning)
     if tuple(mask.shape) != tuple(shape):
-        raise ValueError(f"{name} must have shape {doc} = {tuple(shape)}, got {tuple(mask.shape)}")
+        raise ValueError(f"{name} must be {doc} = {tuple(shape)}, got {tuple(mask.shape)}")
     return mask
 
 
@@ -198,10 +198,10 @@ def token_ids(
 def lengths(name: str, values) -> torch.Tensor:
     """A non-empty 1-D sequence of ints >= 1, as a tensor."""
     values = torch.as_tensor(values)
-    if values.is_floating_point() or values.dtype == torch.bool:
-        raise TypeError(f"{name} must be a 1-D sequence of ints, got {describe(values)}")
     if values.dim() != 1 or values.numel() == 0:
         raise ValueError(f"{name} must be a non-empty 1-D sequence of ints, got {values!r}")
+    if values.is_floating_point() or values.dtype == torch.bool:
+        raise TypeError(f"{name} must be a non-empty 1-D sequence of ints, got {values!r}")
     if (values < 1).any():
         raise ValueError(
             f"every {name[:-1] if name.endswith('s') else name} must be >= 1 (an empty "

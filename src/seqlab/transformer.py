@@ -23,8 +23,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from seqlab.attention import KVCache, MultiHeadAttention
 from seqlab.positional import LearnedPositionalEmbedding, RotaryEmbedding, SinusoidalEncoding
+from seqlab.self_attention import KVCache, MultiHeadAttention
 
 __all__ = [
     "POSITIONALS",

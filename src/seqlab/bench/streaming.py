@@ -7,7 +7,6 @@ from __future__ import annotations
 import torch
 from tqdm.auto import tqdm
 
-from seqlab.attention import KVCache
 from seqlab.bench.common import (
     VOCAB,
     cpu_result,
@@ -22,6 +21,7 @@ from seqlab.bench.common import (
 from seqlab.bench.scaling import BATCH, SEQ_LEN, char_lm_data
 from seqlab.data.text import text_batches
 from seqlab.rnn import RNNLM
+from seqlab.self_attention import KVCache
 from seqlab.train import fit
 from seqlab.utils import count_parameters
 
