@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 import torch
 
-from seqlab.self_attention import KVCache
 from seqlab.bench import (
     STAMP_KEYS,
     SUITES,
@@ -34,6 +33,7 @@ from seqlab.bench.streaming import next_token_calls, read_context, state_bytes
 from seqlab.data.pairs import date_task
 from seqlab.data.tasks import copy_memory
 from seqlab.rnn import RNNLM, RNNLMConfig
+from seqlab.self_attention import KVCache
 from seqlab.transformer import TransformerConfig, TransformerLM
 from seqlab.widgets import PanelExplorer
 

@@ -139,7 +139,7 @@ def test_linear_lm_refuses_bad_tokens():
         lm(torch.tensor([[1, 5]]))
     with pytest.raises(ValueError, match="tokens is empty"):
         lm(torch.zeros(1, 0, dtype=torch.long))
-    with pytest.raises(ValueError, match="int64 tensor"):
+    with pytest.raises(TypeError, match="int64 tensor"):
         lm(torch.zeros(2, 3))
 
 

@@ -61,18 +61,18 @@ def test_sinusoidal_encoding_base_and_docstring_example():
 
 
 @pytest.mark.parametrize(
-    ("max_len", "d_model", "match"),
+    ("max_len", "d_model", "error", "match"),
     [
-        (0, 4, "max_len must be a positive int, got 0"),
-        (-1, 4, "max_len must be a positive int, got -1"),
-        (2.5, 4, "max_len must be a positive int, got 2.5"),
-        (True, 4, "max_len must be a positive int, got True"),
-        (4, 0, "d_model must be a positive int, got 0"),
-        (4, 3.0, "d_model must be a positive int, got 3.0"),
+        (0, 4, ValueError, "max_len must be a positive int, got 0"),
+        (-1, 4, ValueError, "max_len must be a positive int, got -1"),
+        (2.5, 4, TypeError, "max_len must be a positive int, got 2.5"),
+        (True, 4, TypeError, "max_len must be a positive int, got True"),
+        (4, 0, ValueError, "d_model must be a positive int, got 0"),
+        (4, 3.0, TypeError, "d_model must be a positive int, got 3.0"),
     ],
 )
-def test_sinusoidal_encoding_rejects_bad_sizes(max_len, d_model, match):
-    with pytest.raises(ValueError, match=match):
+def test_sinusoidal_encoding_rejects_bad_sizes(max_len, d_model, error, match):
+    with pytest.raises(error, match=match):
         sinusoidal_encoding(max_len, d_model)
 
 
@@ -144,7 +144,7 @@ def test_learned_embedding_refuses_positions_past_max_len():
         emb(torch.zeros(1, 3, 4), offset=4)
     with pytest.raises(ValueError, match=r"x must be \(batch, length, 4\), got \(1, 3, 5\)"):
         emb(torch.zeros(1, 3, 5))
-    with pytest.raises(ValueError, match=r"x must be \(batch, length, 4\), got list"):
+    with pytest.raises(TypeError, match=r"x must be \(batch, length, 4\), got list"):
         emb([[0.0] * 4])
     with pytest.raises(ValueError, match="max_len must be a positive int, got 0"):
         LearnedPositionalEmbedding(0, 4)
@@ -220,11 +220,13 @@ def test_rope_errors():
         rope(torch.zeros(4))
 
 
-@pytest.mark.parametrize("offset", [-1, 1.5, True])
-def test_offsets_must_be_positions(offset):
+@pytest.mark.parametrize(
+    ("offset", "error"), [(-1, ValueError), (1.5, TypeError), (True, TypeError)]
+)
+def test_offsets_must_be_positions(offset, error):
     x = torch.zeros(1, 3, 4)
     for module in (SinusoidalEncoding(8, 4), LearnedPositionalEmbedding(8, 4)):
-        with pytest.raises(ValueError, match="offset must be an int >= 0"):
+        with pytest.raises(error, match="offset must be an int >= 0"):
             module(x, offset=offset)
-    with pytest.raises(ValueError, match="offset must be an int >= 0"):
+    with pytest.raises(error, match="offset must be an int >= 0"):
         RotaryEmbedding(4)(x, offset=offset)

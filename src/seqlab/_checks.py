@@ -53,15 +53,16 @@ def integer(name: str, value, minimum: int = 1, expected: str | None = None) -> 
     return int(value)
 
 
-def number(name: str, value, minimum: float | None = None, *, strict: bool = False) -> float:
-    """``value`` as a finite float (``>= minimum``, or ``> minimum`` with ``strict``)."""
+def number(name: str, value, minimum: float | None = None) -> float:
+    """``value`` as a finite float (``>= minimum`` if given)."""
+    bound = "" if minimum is None else f" >= {minimum:g}"
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {value!r:.60}")
+        raise TypeError(f"{name} must be a number{bound}, got {value!r:.60}")
     value = float(value)
-    below = minimum is not None and (value <= minimum if strict else value < minimum)
-    if not math.isfinite(value) or below:
-        bound = "" if minimum is None else f" {'>' if strict else '>='} {minimum:g}"
-        raise ValueError(f"{name} must be a finite number{bound}, got {value!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be a number{bound} and finite, got {value!r}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be a number{bound}, got {value!r}")
     return value
 
 
@@ -114,9 +115,7 @@ def tensor(
         dtype: the required dtype; ``None`` allows any.
     """
     if not isinstance(x, torch.Tensor):
-        raise TypeError(
-            f"{name} must be a tensor{' ' * bool(shape)}{shape}, got {type(x).__name__}"
-        )
+        raise TypeError(f"{name} must be {shape or 'a tensor'}, got {type(x).__name__}")
     allowed = (dims,) if isinstance(dims, int) else dims
     if (allowed is not None and x.dim() not in allowed) or (
         last is not None and (x.dim() == 0 or x.shape[-1] != last)
@@ -173,12 +172,16 @@ def token_ids(
 ) -> torch.Tensor:
     """``tokens`` must be int64 ``(batch, length)``, non-empty, ids in the vocabulary and
     (with ``max_len``) at most ``max_len`` positions after ``offset`` cached ones."""
+    expected = f"{name} must be an int64 tensor (batch, length)"
     if not isinstance(tokens, torch.Tensor) or tokens.dtype != torch.long:
-        raise TypeError(f"{name} must be an int64 tensor (batch, length), got {describe(tokens)}")
-    if tokens.dim() != 2:
-        raise ValueError(
-            f"{name} must be an int64 tensor (batch, length), got shape {tuple(tokens.shape)}"
+        got = (
+            f"{tokens.dtype} {tuple(tokens.shape)}"
+            if isinstance(tokens, torch.Tensor)
+            else type(tokens).__name__
         )
+        raise TypeError(f"{expected}, got {got}")
+    if tokens.dim() != 2:
+        raise ValueError(f"{expected}, got {tokens.dtype} {tuple(tokens.shape)}")
     if tokens.shape[1] == 0:
         raise ValueError(f"{name} is empty (length 0)")
     if max_len is not None and offset + tokens.shape[1] > max_len:
@@ -188,8 +191,9 @@ def token_ids(
             "(learned positions exist only up to max_len); nothing is cut silently"
         )
     if tokens.numel() and (tokens.min() < 0 or tokens.max() >= vocab_size):
+        what = "token" if name == "tokens" else name
         raise ValueError(
-            f"{name} ids must be in [0, {vocab_size - 1}], got min {tokens.min().item()} "
+            f"{what} ids must be in [0, {vocab_size - 1}], got min {tokens.min().item()} "
             f"and max {tokens.max().item()}"
         )
     return tokens

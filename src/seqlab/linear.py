@@ -22,8 +22,8 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from seqlab.positional import SinusoidalEncoding, _positive_int
-from seqlab.transformer import _check_tokens
+from seqlab import _checks
+from seqlab.positional import SinusoidalEncoding
 
 __all__ = [
     "FEATURE_MAPS",
@@ -61,7 +61,9 @@ def _feature_map(feature_map) -> Callable[[torch.Tensor], torch.Tensor]:
     return FEATURE_MAPS[feature_map]
 
 
-def _check_qkv(q, k, v) -> None:
+def _check_qkv(q, k, v, form: str, chunk_size: int) -> None:
+    _checks.choice("form", form, FORMS)
+    _checks.integer("chunk_size", chunk_size)
     for name, t in (("q", q), ("k", k), ("v", v)):
         if not isinstance(t, torch.Tensor) or t.dim() < 2 or not t.is_floating_point():
             got = tuple(t.shape) if isinstance(t, torch.Tensor) else type(t).__name__
@@ -102,11 +104,7 @@ def linear_attention(
     Returns:
         ``(..., L, d_v)``.
     """
-    _check_qkv(q, k, v)
-    if form not in FORMS:
-        raise ValueError(f"form must be one of {FORMS}, got {form!r}")
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
-        raise ValueError(f"chunk_size must be a positive int, got {chunk_size!r}")
+    _check_qkv(q, k, v, form, chunk_size)
     phi = _feature_map(feature_map)
     fq, fk = phi(q), phi(k)
     if not causal:  # every position sees the same sums: no order, no recurrence needed
@@ -181,10 +179,10 @@ class LinearAttention(nn.Module):
 
     def __init__(self, d_model: int, n_heads: int, feature_map="elu", form: str = "chunked"):
         super().__init__()
-        if d_model % n_heads:
-            raise ValueError(f"n_heads={n_heads} must divide d_model={d_model}")
-        if form not in FORMS:
-            raise ValueError(f"form must be one of {FORMS}, got {form!r}")
+        _checks.integer("d_model", d_model)
+        _checks.integer("n_heads", n_heads)
+        _checks.divides("n_heads", n_heads, "d_model", d_model)
+        _checks.choice("form", form, FORMS)
         self.n_heads, self.d_head, self.form = n_heads, d_model // n_heads, form
         self.feature_map = _feature_map(feature_map)
         self.in_proj = nn.Linear(d_model, 3 * d_model)
@@ -231,15 +229,14 @@ class LinearTransformerLM(nn.Module):
         max_len: int = 256,
     ):
         super().__init__()
-        if positional not in ("sinusoidal", "none"):
-            raise ValueError(f"positional must be 'sinusoidal' or 'none', got {positional!r}")
+        _checks.choice("positional", positional, ("sinusoidal", "none"), "'sinusoidal' or 'none'")
         for name, value in (
             ("vocab_size", vocab_size),
             ("d_model", d_model),
             ("d_ff", d_ff),
             ("n_layers", n_layers),
         ):
-            _positive_int(name, value)
+            _checks.integer(name, value)
         self.vocab_size = vocab_size
         self.embed = nn.Embedding(vocab_size, d_model)
         self.position = SinusoidalEncoding(max_len, d_model) if positional != "none" else None
@@ -254,7 +251,7 @@ class LinearTransformerLM(nn.Module):
         self.head = nn.Linear(d_model, vocab_size)
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
-        _check_tokens(tokens, self.vocab_size, None)
+        _checks.token_ids("tokens", tokens, self.vocab_size)
         x = self._embed(tokens, 0)
         for k, (attn, ffn) in enumerate(zip(self.attn, self.ffn, strict=True)):
             x = x + attn(self.norms[2 * k](x))
@@ -269,7 +266,7 @@ class LinearTransformerLM(nn.Module):
         """Logits ``(B, vocab_size)`` for the token after ``tokens`` ``(B, 1)``, and the new
         state ``{"position", "layers"}`` (``None`` to start): one :class:`LinearState` per
         layer, whatever the number of tokens read."""
-        _check_tokens(tokens, self.vocab_size, None)
+        _checks.token_ids("tokens", tokens, self.vocab_size)
         position = 0 if state is None else state["position"]
         layers = [None] * len(self.attn) if state is None else list(state["layers"])
         x = self._embed(tokens[:, :1], position)[:, 0]
@@ -321,18 +318,14 @@ class MinGRU(nn.Module):
         self.candidate = nn.Linear(input_size, hidden_size)
 
     def forward(self, x: torch.Tensor, form: str = "parallel") -> torch.Tensor:
-        if not isinstance(x, torch.Tensor) or x.dim() != 3 or x.shape[1] == 0:
-            got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-            raise ValueError(f"x must be (batch, length >= 1, input_size), got {got}")
-        k, c = self.gate(x), self.candidate(x)
+        _check_min_gru_input(x, form)
+        k, c = self.gate(x), self.candidate(x)  # gate and candidate logits, (B, L, H) each
         if form == "parallel":
             log_z = -nn.functional.softplus(-k)  # log sigmoid(k)
             log_one_minus_z = -nn.functional.softplus(k)
             return parallel_scan(log_one_minus_z, log_z + _log_g(c))
-        if form == "sequential":
-            z = torch.sigmoid(k)
-            return sequential_scan(1 - z, z * _g(c))
-        raise ValueError(f"form must be 'parallel' or 'sequential', got {form!r}")
+        z = torch.sigmoid(k)  # form == "sequential"
+        return sequential_scan(1 - z, z * _g(c))
 
 
 class MinGRULM(nn.Module):
@@ -353,7 +346,7 @@ class MinGRULM(nn.Module):
             ("hidden_size", hidden_size),
             ("n_layers", n_layers),
         ):
-            _positive_int(name, value)
+            _checks.integer(name, value)
         self.vocab_size = vocab_size
         self.embed = nn.Embedding(vocab_size, d_embed)
         self.inp = nn.Linear(d_embed, hidden_size)
@@ -362,8 +355,15 @@ class MinGRULM(nn.Module):
         self.head = nn.Linear(hidden_size, vocab_size)
 
     def forward(self, tokens: torch.Tensor, form: str = "parallel") -> torch.Tensor:
-        _check_tokens(tokens, self.vocab_size, None)
+        _checks.token_ids("tokens", tokens, self.vocab_size)
         x = self.inp(self.embed(tokens))
         for layer, norm in zip(self.layers, self.norms, strict=True):
             x = x + layer(norm(x), form=form)
         return self.head(x)
+
+
+def _check_min_gru_input(x, form: str) -> None:
+    _checks.tensor("x", x, "(batch, length >= 1, input_size)", dims=3)
+    if x.shape[1] == 0:
+        raise ValueError(f"x must be (batch, length >= 1, input_size), got {tuple(x.shape)}")
+    _checks.choice("form", form, ("parallel", "sequential"), "'parallel' or 'sequential'")

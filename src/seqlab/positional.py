@@ -10,10 +10,10 @@ Taught in chapter 8.
 
 from __future__ import annotations
 
-import numbers
-
 import torch
 from torch import nn
+
+from seqlab import _checks
 
 __all__ = [
     "LearnedPositionalEmbedding",
@@ -21,12 +21,6 @@ __all__ = [
     "SinusoidalEncoding",
     "sinusoidal_encoding",
 ]
-
-
-def _positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return int(value)
 
 
 def sinusoidal_encoding(max_len: int, d_model: int, base: float = 10000.0) -> torch.Tensor:
@@ -40,7 +34,7 @@ def sinusoidal_encoding(max_len: int, d_model: int, base: float = 10000.0) -> to
         >>> sinusoidal_encoding(3, 4)[1]
         tensor([0.8415, 0.5403, 0.0100, 0.9999])
     """
-    max_len, d_model = _positive_int("max_len", max_len), _positive_int("d_model", d_model)
+    max_len, d_model = _checks.integer("max_len", max_len), _checks.integer("d_model", d_model)
     position = torch.arange(max_len, dtype=torch.float64)[:, None]
     frequency = base ** (-torch.arange(0, d_model, 2, dtype=torch.float64) / d_model)
     angle = position * frequency  # (max_len, ceil(d/2))
@@ -48,18 +42,6 @@ def sinusoidal_encoding(max_len: int, d_model: int, base: float = 10000.0) -> to
     pe[:, 0::2] = torch.sin(angle)
     pe[:, 1::2] = torch.cos(angle[:, : d_model // 2])
     return pe.float()
-
-
-def _check_input(x, d_model: int, offset) -> None:
-    if not isinstance(x, torch.Tensor) or x.dim() != 3 or x.shape[-1] != d_model:
-        got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-        raise ValueError(f"x must be (batch, length, {d_model}), got {got}")
-    _check_offset(offset)
-
-
-def _check_offset(offset) -> None:
-    if isinstance(offset, bool) or not isinstance(offset, numbers.Integral) or offset < 0:
-        raise ValueError(f"offset must be an int >= 0 (a position), got {offset!r}")
 
 
 class SinusoidalEncoding(nn.Module):
@@ -73,7 +55,7 @@ class SinusoidalEncoding(nn.Module):
 
     def __init__(self, max_len: int, d_model: int):
         super().__init__()
-        self.d_model = _positive_int("d_model", d_model)
+        self.d_model = _checks.integer("d_model", d_model)
         self.register_buffer("pe", sinusoidal_encoding(max_len, d_model), persistent=False)
 
     def forward(self, x: torch.Tensor, offset: int = 0) -> torch.Tensor:
@@ -93,8 +75,8 @@ class LearnedPositionalEmbedding(nn.Module):
 
     def __init__(self, max_len: int, d_model: int):
         super().__init__()
-        self.max_len = _positive_int("max_len", max_len)
-        self.d_model = _positive_int("d_model", d_model)
+        self.max_len = _checks.integer("max_len", max_len)
+        self.d_model = _checks.integer("d_model", d_model)
         self.weight = nn.Parameter(torch.randn(max_len, d_model) * 0.02)
 
     def forward(self, x: torch.Tensor, offset: int = 0) -> torch.Tensor:
@@ -131,7 +113,7 @@ class RotaryEmbedding(nn.Module):
 
     def __init__(self, dim: int, base: float = 10000.0):
         super().__init__()
-        self.dim = _positive_int("dim", dim)
+        self.dim = _checks.integer("dim", dim)
         if dim % 2:
             raise ValueError(f"dim must be even (features are rotated in pairs), got {dim}")
         self.base = base
@@ -147,14 +129,26 @@ class RotaryEmbedding(nn.Module):
         return position[:, None] * self.inv_freq.to(position.device)
 
     def forward(self, x: torch.Tensor, offset: int = 0) -> torch.Tensor:
-        if not isinstance(x, torch.Tensor) or x.dim() < 2 or x.shape[-1] != self.dim:
-            got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-            raise ValueError(f"x must be (..., length, {self.dim}), got {got}")
+        _checks.tensor("x", x, f"(..., length, {self.dim})", last=self.dim)
+        if x.dim() < 2:
+            raise ValueError(f"x must be (..., length, {self.dim}), got {tuple(x.shape)}")
         _check_offset(offset)
-        angle = self.angles(x.shape[-2], offset).to(device=x.device)
+        angle = self.angles(x.shape[-2], offset).to(device=x.device)  # (L, dim // 2)
         cos, sin = angle.cos().to(x.dtype), angle.sin().to(x.dtype)
         even, odd = x[..., 0::2], x[..., 1::2]
         return torch.stack([even * cos - odd * sin, even * sin + odd * cos], dim=-1).flatten(-2)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, base={self.base:g}"
+
+
+# Argument checks ------------------------------------------------------------------------
+
+
+def _check_input(x, d_model: int, offset) -> None:
+    _checks.tensor("x", x, f"(batch, length, {d_model})", dims=3, last=d_model)
+    _check_offset(offset)
+
+
+def _check_offset(offset) -> None:
+    _checks.integer("offset", offset, minimum=0, expected="an int >= 0 (a position)")

@@ -4,7 +4,9 @@ Each equals its ``torch.nn`` twin (same parameter names and layouts, so
 ``from_torch(module)`` copies the weights) in outputs and gradients. For speed, the
 input projections of all time steps are one matrix product; only the recurrence loops.
 
-Taught in chapters 1 (RNN) and 3 (LSTM, GRU).
+Taught in chapters 1 (RNN) and 3 (LSTM, GRU). The diagnostics of chapters 2 and 3
+(gradient norms through time, spectral radius, gate traces) are in
+:mod:`seqlab.diagnostics`.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from seqlab import _checks, sampling
+
 __all__ = [
     "GRU",
     "LSTM",
@@ -22,71 +26,82 @@ __all__ = [
     "RNNLM",
     "RNNLMConfig",
     "RNNRegressor",
-    "gate_trace",
     "gru_cell",
     "gru_gate_values",
+    "hidden_of",
     "lstm_cell",
     "lstm_gate_values",
     "rnn_cell",
-    "set_spectral_radius",
-    "state_gradient_norms",
 ]
 
 
-# One time step of each cell. ``xw`` is the input projection W_ih x_t + b_ih, already
-# computed for all steps; ``h`` is the previous hidden state (B, H).
+# One time step of each cell: the equations of chapters 1 and 3. ``xw`` is the input
+# projection W_ih x_t + b_ih, already computed for all steps; ``h`` is the previous
+# hidden state (B, H); ``w_hh`` is (gates * H, H).
 
 
 def rnn_cell(xw: torch.Tensor, h: torch.Tensor, w_hh, b_hh, nonlinearity: str = "tanh"):
     """h' = act(W_ih x + b_ih + W_hh h + b_hh).   xw, h: (B, H) -> (B, H)."""
-    pre = torch.addmm(xw if b_hh is None else xw + b_hh, h, w_hh.T)
+    pre = torch.addmm(xw if b_hh is None else xw + b_hh, h, w_hh.T)  # (B, H)
     return torch.tanh(pre) if nonlinearity == "tanh" else torch.relu(pre)
 
 
 def lstm_cell(xw: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor], w_hh, b_hh):
     """One LSTM step.   xw: (B, 4H); state: ((B, H), (B, H)) -> ((B, H), (B, H)).
 
-    Gates in torch's order: input i, forget f, cell candidate g, output o;
-    c' = f * c + i * g, h' = o * tanh(c').
+    c' = f * c + i * g, h' = o * tanh(c'), with the gates of :func:`lstm_gate_values`.
     """
     h, c = state
     i, f, g, o = lstm_gate_values(xw, h, w_hh, b_hh)
-    c = f * c + i * g
-    h = o * torch.tanh(c)
+    c = f * c + i * g  # forget some of the old cell, write some of the candidate
+    h = o * torch.tanh(c)  # expose some of the cell
     return h, c
 
 
 def lstm_gate_values(xw: torch.Tensor, h: torch.Tensor, w_hh, b_hh):
-    """The activated gates (i, f, g, o) of one LSTM step, each (B, H)."""
-    gates = torch.addmm(xw if b_hh is None else xw + b_hh, h, w_hh.T)  # (B, 4H)
-    i, f, _, o = torch.sigmoid(gates).chunk(4, dim=-1)  # one call for the three gates
-    g = torch.tanh(gates[:, 2 * h.shape[-1] : 3 * h.shape[-1]])
-    return i, f, g, o
+    """The LSTM's gates at one step, in torch's order: input i, forget f, cell candidate
+    g, output o, each (B, H)."""
+    z = torch.addmm(xw if b_hh is None else xw + b_hh, h, w_hh.T)  # (B, 4H)
+    z_i, z_f, z_g, z_o = z.chunk(4, dim=-1)
+    return torch.sigmoid(z_i), torch.sigmoid(z_f), torch.tanh(z_g), torch.sigmoid(z_o)
 
 
 def gru_cell(xw: torch.Tensor, h: torch.Tensor, w_hh, b_hh):
     """One GRU step.   xw: (B, 3H); h: (B, H) -> (B, H).
 
-    Gates in torch's order: reset r, update z, candidate n;
-    n = tanh(x_n + r * (W_hn h + b_hn)), h' = (1 - z) * n + z * h.
+    h' = (1 - z) * n + z * h, with the gates of :func:`gru_gate_values`.
     """
     _, z, n = gru_gate_values(xw, h, w_hh, b_hh)
     return n + z * (h - n)  # = (1 - z) * n + z * h
 
 
 def gru_gate_values(xw: torch.Tensor, h: torch.Tensor, w_hh, b_hh):
-    """The reset gate r, update gate z and candidate n of one GRU step, each (B, H)."""
+    """The GRU's gates at one step, in torch's order: reset r, update z and the candidate
+    n = tanh(x_n + r * (W_hn h + b_hn)), each (B, H)."""
     hw = h @ w_hh.T if b_hh is None else torch.addmm(b_hh, h, w_hh.T)  # (B, 3H)
-    two = 2 * h.shape[-1]
-    r, z = torch.sigmoid(xw[:, :two] + hw[:, :two]).chunk(2, dim=-1)  # one call for both
-    n = torch.tanh(xw[:, two:] + r * hw[:, two:])
+    x_r, x_z, x_n = xw.chunk(3, dim=-1)
+    h_r, h_z, h_n = hw.chunk(3, dim=-1)
+    r = torch.sigmoid(x_r + h_r)
+    z = torch.sigmoid(x_z + h_z)
+    n = torch.tanh(x_n + r * h_n)  # the reset gate scales the recurrent part only
     return r, z, n
 
 
-class _Recurrent(nn.Module):
-    """A stack of recurrent layers with torch's parameter names (weight_ih_l0, ...)."""
+def hidden_of(state) -> torch.Tensor:
+    """The hidden state ``h`` of a recurrent state: ``state`` itself, or ``h`` of an
+    LSTM's ``(h, c)``."""
+    return state[0] if isinstance(state, tuple) else state
 
-    gates = 1
+
+class _Recurrent(nn.Module):
+    """A stack of recurrent layers with torch's parameter names (weight_ih_l0, ...).
+
+    A subclass says how many gates its cell has and defines ``cell``: one step on the
+    state as a tuple (``(h,)``, or ``(h, c)`` for the LSTM). The loop over time is here.
+    """
+
+    gates = 1  # blocks of H rows in W_ih and W_hh: 1 (RNN), 4 (LSTM), 3 (GRU)
+    state_names: tuple[str, ...] = ("h0",)  # the LSTM's is ("h0", "c0")
     twin: type[nn.Module] = nn.RNNBase
     fold_hidden_bias = True  # False where b_hh sits inside a gate product (GRU's b_hn)
 
@@ -104,8 +119,7 @@ class _Recurrent(nn.Module):
             ("hidden_size", hidden_size),
             ("num_layers", num_layers),
         ):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
+            _checks.integer(name, value)
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first = bias, batch_first
         rows = self.gates * hidden_size
@@ -125,79 +139,13 @@ class _Recurrent(nn.Module):
             nn.init.uniform_(p, -bound, bound)
 
     def layer(self, k: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None, ...]:
+        """Layer ``k``'s ``(W_ih, W_hh, b_ih, b_hh)`` (the biases ``None`` without bias)."""
         get = lambda name: getattr(self, f"{name}_l{k}", None)  # noqa: E731
         return get("weight_ih"), get("weight_hh"), get("bias_ih"), get("bias_hh")
 
-    # subclasses define one step; the loop over time is shared
-    def _step(self, xw_t, state, w_hh, b_hh):
+    def cell(self, xw_t, state: tuple, w_hh, b_hh) -> tuple:
+        """One step of the cell on the state tuple; each subclass defines it."""
         raise NotImplementedError
-
-    @staticmethod
-    def _hidden(state) -> torch.Tensor:
-        return state
-
-    def _run_layer(self, xw, state, w_hh, b_hh, keep=None):
-        """xw: (B, L, gates*H) -> states (B, L, H) and the final state.
-
-        ``keep`` (L, B, 1) bool: where False (padding) the state is carried unchanged.
-        """
-        xw = xw.transpose(0, 1).contiguous()  # (L, B, gates*H): each step contiguous
-        outputs = []
-        for t, xw_t in enumerate(xw):
-            new = self._step(xw_t, state, w_hh, b_hh)
-            state = new if keep is None else self._carry(keep[t], new, state)
-            outputs.append(self._hidden(state))
-        return torch.stack(outputs, dim=1), state
-
-    @staticmethod
-    def _carry(keep, new, old):
-        return torch.where(keep, new, old)
-
-    def _initial_state(self, h0, batch: int, ref: torch.Tensor):
-        return self._check_h0(h0, batch, ref, "h0")
-
-    def _check_h0(self, h0, batch: int, ref: torch.Tensor, name: str) -> torch.Tensor:
-        shape = (self.num_layers, batch, self.hidden_size)
-        if h0 is None:
-            return ref.new_zeros(shape)
-        if not isinstance(h0, torch.Tensor):
-            raise TypeError(f"{name} must be a tensor of shape {shape}, got {type(h0).__name__}")
-        if tuple(h0.shape) != shape:
-            raise ValueError(
-                f"{name} must have shape (num_layers, batch, hidden_size) = {shape}, "
-                f"got {tuple(h0.shape)}"
-            )
-        return h0
-
-    def _check_input(self, x) -> torch.Tensor:
-        if not isinstance(x, torch.Tensor):
-            raise TypeError(f"x must be a tensor, got {type(x).__name__}")
-        order = "(batch, length, input_size)" if self.batch_first else "(length, batch, input_size)"
-        if x.dim() != 3 or x.shape[-1] != self.input_size:
-            raise ValueError(
-                f"x must have shape {order} with input_size={self.input_size}, got {tuple(x.shape)}"
-            )
-        self._check_dtype("x", x)
-        length = x.shape[1] if self.batch_first else x.shape[0]
-        if length == 0:
-            raise ValueError("x is an empty sequence (length 0); give at least one time step")
-        return x if self.batch_first else x.transpose(0, 1)
-
-    def _check_dtype(self, name: str, x: torch.Tensor) -> None:
-        """Inputs are feature vectors of the weights' dtype; token ids (integers) need an
-        embedding first."""
-        expected = self.layer(0)[0].dtype
-        if x.dtype == expected:
-            return
-        hint = (
-            " (token ids? embed them first, e.g. with nn.Embedding, or use RNNLM)"
-            if not x.is_floating_point()
-            else f" (convert with {name}.to({expected}) or the module with .to({x.dtype}))"
-        )
-        raise TypeError(
-            f"{name} must be a floating-point tensor of dtype {expected} (the weights' dtype), "
-            f"got {x.dtype}{hint}"
-        )
 
     def forward(self, x: torch.Tensor, h0=None, mask: torch.Tensor | None = None):
         """Run the stack over a sequence.
@@ -215,22 +163,36 @@ class _Recurrent(nn.Module):
             ``(output, h_n)``: the last layer's states at every step ``(B, L, H)`` and
             every layer's last state ``(num_layers, B, H)`` (LSTM: ``(h_n, c_n)``).
         """
-        x = self._check_input(x)  # (B, L, input_size)
-        keep = None if mask is None else _check_step_mask(mask, x.shape[:2])
-        state = self._initial_state(h0, x.shape[0], x)
+        x, state, mask = self._check_forward(x, h0, mask)  # (B, L, D), each (layers, B, H)
         finals = []
         for k in range(self.num_layers):
-            _, w_hh, _, b_hh = self.layer(k)
-            xw = self._input_projection(x, k)
-            if self.fold_hidden_bias and b_hh is not None:
-                xw, b_hh = xw + b_hh, None  # added once for all steps, not once per step
-            steps = None if keep is None else keep.T[..., None]  # (L, B, 1)
-            x, final = self._run_layer(xw, self._layer_state(state, k), w_hh, b_hh, steps)
+            x, final = self._run_layer(k, x, tuple(s[k] for s in state), mask)  # (B, L, H)
             finals.append(final)
-        if keep is not None:
-            x = x * keep[..., None]  # padded steps output zeros
+        if mask is not None:
+            x = x * mask[..., None]  # padded steps output zeros
         output = x if self.batch_first else x.transpose(0, 1)
-        return output, self._stack(finals)
+        h_n = tuple(torch.stack(s) for s in zip(*finals, strict=True))  # each (layers, B, H)
+        return output, h_n if len(h_n) > 1 else h_n[0]
+
+    def _run_layer(self, k: int, x: torch.Tensor, state: tuple, mask):
+        """Layer ``k`` over the sequence: x ``(B, L, D)`` -> its hidden states
+        ``(B, L, H)`` and its last state. Where ``mask`` is False (padding) the state
+        is carried unchanged."""
+        w_ih, w_hh, b_ih, b_hh = self.layer(k)
+        xw = x @ w_ih.T  # (B, L, gates*H): the input part of every step in one product
+        if b_ih is not None:
+            xw = xw + b_ih
+        if self.fold_hidden_bias and b_hh is not None:
+            xw, b_hh = xw + b_hh, None  # added once for all steps, not once per step
+        outputs = []
+        for t, xw_t in enumerate(xw.transpose(0, 1).contiguous()):  # each (B, gates*H)
+            new = self.cell(xw_t, state, w_hh, b_hh)
+            if mask is not None:
+                keep = mask[:, t, None]  # (B, 1)
+                new = tuple(torch.where(keep, n, s) for n, s in zip(new, state, strict=True))
+            state = new
+            outputs.append(state[0])  # h_t
+        return torch.stack(outputs, dim=1), state
 
     def step(self, x_t: torch.Tensor, state):
         """One time step of a one-layer module, for decoders that build each input as
@@ -240,27 +202,13 @@ class _Recurrent(nn.Module):
             x_t ``(B, input_size)``, state ``(B, H)`` (LSTM: a pair ``(h, c)``) -> the new
             state, same form.
         """
-        if self.num_layers != 1:
-            raise ValueError(f"step needs a one-layer module, this one has {self.num_layers}")
-        if x_t.dim() != 2 or x_t.shape[1] != self.input_size:
-            raise ValueError(
-                f"x_t must have shape (batch, {self.input_size}), got {tuple(x_t.shape)}"
-            )
-        self._check_dtype("x_t", x_t)
-        _, w_hh, _, b_hh = self.layer(0)
-        return self._step(self._input_projection(x_t, 0), state, w_hh, b_hh)
-
-    def _input_projection(self, x: torch.Tensor, k: int) -> torch.Tensor:
-        """W_ih x_t + b_ih for every step of layer ``k`` in one product: (B, L, gates*H)."""
-        w_ih, _, b_ih, _ = self.layer(k)
-        xw = x @ w_ih.T
-        return xw if b_ih is None else xw + b_ih
-
-    def _layer_state(self, state, k):
-        return state[k]
-
-    def _stack(self, finals):
-        return torch.stack(finals)
+        self._check_step(x_t)
+        w_ih, w_hh, b_ih, b_hh = self.layer(0)
+        xw_t = x_t @ w_ih.T  # (B, gates*H)
+        if b_ih is not None:
+            xw_t = xw_t + b_ih
+        new = self.cell(xw_t, state if isinstance(state, tuple) else (state,), w_hh, b_hh)
+        return new if len(new) > 1 else new[0]
 
     @classmethod
     def from_torch(cls, module: nn.Module):
@@ -300,6 +248,72 @@ class _Recurrent(nn.Module):
             f"bias={self.bias}, batch_first={self.batch_first}"
         )
 
+    # Argument checks --------------------------------------------------------------------
+
+    def _check_forward(self, x, h0, mask):
+        """x as ``(B, L, input_size)``, the initial state as a tuple of
+        ``(num_layers, B, H)`` tensors (zeros for ``None``) and the checked mask."""
+        x = self._check_input(x)
+        if mask is not None:
+            mask = _check_step_mask(mask, x.shape[:2])
+        if h0 is None:
+            zeros = x.new_zeros(self.num_layers, x.shape[0], self.hidden_size)
+            return x, (zeros,) * len(self.state_names), mask
+        if len(self.state_names) > 1 and not (isinstance(h0, tuple) and len(h0) == 2):
+            raise TypeError("LSTM h0 must be a pair (h0, c0) of tensors, or None")
+        given = h0 if len(self.state_names) > 1 else (h0,)
+        shape = (self.num_layers, x.shape[0], self.hidden_size)
+        for name, s in zip(self.state_names, given, strict=True):
+            if not isinstance(s, torch.Tensor):
+                raise TypeError(f"{name} must be a tensor of shape {shape}, got {type(s).__name__}")
+            if tuple(s.shape) != shape:
+                raise ValueError(
+                    f"{name} must have shape (num_layers, batch, hidden_size) = {shape}, "
+                    f"got {tuple(s.shape)}"
+                )
+        return x, tuple(given), mask
+
+    def _check_input(self, x) -> torch.Tensor:
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"x must be a tensor, got {type(x).__name__}")
+        order = "(batch, length, input_size)" if self.batch_first else "(length, batch, input_size)"
+        if x.dim() != 3 or x.shape[-1] != self.input_size:
+            raise ValueError(
+                f"x must have shape {order} with input_size={self.input_size}, got {tuple(x.shape)}"
+            )
+        self._check_dtype("x", x)
+        length = x.shape[1] if self.batch_first else x.shape[0]
+        if length == 0:
+            raise ValueError("x is an empty sequence (length 0); give at least one time step")
+        return x if self.batch_first else x.transpose(0, 1)
+
+    def _check_step(self, x_t) -> None:
+        if self.num_layers != 1:
+            raise ValueError(f"step needs a one-layer module, this one has {self.num_layers}")
+        if not isinstance(x_t, torch.Tensor):
+            raise TypeError(f"x_t must be a tensor, got {type(x_t).__name__}")
+        if x_t.dim() != 2 or x_t.shape[1] != self.input_size:
+            raise ValueError(
+                f"x_t must have shape (batch, {self.input_size}), got {tuple(x_t.shape)}"
+            )
+        self._check_dtype("x_t", x_t)
+
+    def _check_dtype(self, name: str, x: torch.Tensor) -> None:
+        """Inputs are feature vectors of the weights' dtype; token ids (integers) need an
+        embedding first."""
+        expected = self.layer(0)[0].dtype
+        if x.dtype == expected:
+            return
+        hint = (
+            " (token ids? embed them first, e.g. with nn.Embedding, or use RNNLM)"
+            if not x.is_floating_point()
+            else f" (convert with {name}.to({expected}) or the module with .to({x.dtype}))"
+        )
+        raise TypeError(
+            f"{name} must be a floating-point tensor of dtype {expected} (the weights' dtype), "
+            f"got {x.dtype}{hint}"
+        )
+
 
 class RNN(_Recurrent):
     """Elman RNN: h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh) (or relu).
@@ -333,13 +347,12 @@ class RNN(_Recurrent):
         bias=True,
         batch_first=True,
     ):
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        _checks.choice("nonlinearity", nonlinearity, ("tanh", "relu"), "'tanh' or 'relu'")
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first)
         self.nonlinearity = nonlinearity
 
-    def _step(self, xw_t, h, w_hh, b_hh):
-        return rnn_cell(xw_t, h, w_hh, b_hh, self.nonlinearity)
+    def cell(self, xw_t, state, w_hh, b_hh):
+        return (rnn_cell(xw_t, state[0], w_hh, b_hh, self.nonlinearity),)
 
     @staticmethod
     def _twin_kwargs(module) -> dict:
@@ -357,31 +370,11 @@ class LSTM(_Recurrent):
     """
 
     gates = 4
+    state_names = ("h0", "c0")
     twin = nn.LSTM
 
-    def _initial_state(self, h0, batch, ref):
-        if h0 is None:
-            return self._check_h0(None, batch, ref, "h0"), self._check_h0(None, batch, ref, "c0")
-        if not (isinstance(h0, tuple) and len(h0) == 2):
-            raise TypeError("LSTM h0 must be a pair (h0, c0) of tensors, or None")
-        return self._check_h0(h0[0], batch, ref, "h0"), self._check_h0(h0[1], batch, ref, "c0")
-
-    def _layer_state(self, state, k):
-        return state[0][k], state[1][k]
-
-    def _step(self, xw_t, state, w_hh, b_hh):
+    def cell(self, xw_t, state, w_hh, b_hh):
         return lstm_cell(xw_t, state, w_hh, b_hh)
-
-    @staticmethod
-    def _hidden(state) -> torch.Tensor:
-        return state[0]
-
-    def _stack(self, finals):
-        return torch.stack([h for h, _ in finals]), torch.stack([c for _, c in finals])
-
-    @staticmethod
-    def _carry(keep, new, old):
-        return torch.where(keep, new[0], old[0]), torch.where(keep, new[1], old[1])
 
 
 class GRU(_Recurrent):
@@ -398,14 +391,13 @@ class GRU(_Recurrent):
     twin = nn.GRU
     fold_hidden_bias = False
 
-    def _step(self, xw_t, h, w_hh, b_hh):
-        return gru_cell(xw_t, h, w_hh, b_hh)
+    def cell(self, xw_t, state, w_hh, b_hh):
+        return (gru_cell(xw_t, state[0], w_hh, b_hh),)
 
 
 def _check_step_mask(mask, shape) -> torch.Tensor:
     """A right-padding mask (B, L): bool, True on a non-empty prefix of each row."""
-    if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
-        raise TypeError("mask must be a bool tensor (True on real steps)")
+    _checks.bool_mask("mask", mask, "True on real steps")
     if tuple(mask.shape) != tuple(shape):
         raise ValueError(
             f"mask must have shape (batch, length) = {tuple(shape)}, got {tuple(mask.shape)}"
@@ -415,103 +407,6 @@ def _check_step_mask(mask, shape) -> torch.Tensor:
     if not mask[:, 0].all() or (mask[:, 1:] & ~mask[:, :-1]).any():
         raise ValueError("mask must be True on a prefix of each row (right padding)")
     return mask
-
-
-def _walk_one_layer(module: _Recurrent, x: torch.Tensor):
-    """Run a one-layer ``module`` step by step, as ``forward`` does, yielding
-    ``(xw_t, state before, state after)`` so a caller can inspect each step."""
-    x = module._check_input(x)  # (B, L, D)
-    _, w_hh, _, b_hh = module.layer(0)
-    state = module._layer_state(module._initial_state(None, x.shape[0], x), 0)
-    for xw_t in module._input_projection(x, 0).unbind(1):  # each (B, gates*H)
-        before, state = state, module._step(xw_t, state, w_hh, b_hh)
-        yield xw_t, before, state
-
-
-def _check_one_layer(module, kinds: tuple[type, ...], names: str) -> None:
-    if not isinstance(module, kinds) or module.num_layers != 1:
-        raise ValueError(f"module must be a one-layer seqlab {names}")
-
-
-@torch.no_grad()
-def gate_trace(module: LSTM | GRU, x: torch.Tensor) -> dict[str, torch.Tensor]:
-    """The gate activations of a one-layer :class:`LSTM` or :class:`GRU` at every step.
-
-    Args:
-        module: a one-layer seqlab LSTM or GRU.
-        x: ``(B, L, input_size)``.
-
-    Returns:
-        Each ``(B, L, H)``. LSTM: ``input``, ``forget``, ``output`` (sigmoid gates),
-        ``candidate`` (tanh), the cell state ``c`` and ``h``. GRU: ``reset``, ``update``,
-        ``candidate`` and ``h``.
-
-    Taught in chapter 3.
-    """
-    _check_one_layer(module, (LSTM, GRU), "LSTM or GRU")
-    _, w_hh, _, b_hh = module.layer(0)
-    lstm = isinstance(module, LSTM)
-    names = ("input", "forget", "candidate", "output") if lstm else ("reset", "update", "candidate")
-    gate_values = lstm_gate_values if lstm else gru_gate_values
-    trace: dict[str, list[torch.Tensor]] = {k: [] for k in (*names, "c", "h")}
-    for xw_t, before, after in _walk_one_layer(module, x):
-        values = gate_values(xw_t, module._hidden(before), w_hh, b_hh)
-        for name, value in zip(names, values, strict=True):
-            trace[name].append(value)
-        trace["h"].append(module._hidden(after))
-        if lstm:
-            trace["c"].append(after[1])
-    return {name: torch.stack(v, dim=1) for name, v in trace.items() if v}
-
-
-@torch.no_grad()
-def set_spectral_radius(
-    module: _Recurrent, rho: float, generator: torch.Generator | None = None
-) -> torch.Tensor:
-    """Give a one-layer vanilla :class:`RNN` a random recurrent matrix of spectral radius ``rho``.
-
-    ``W_hh`` becomes a Gaussian matrix rescaled so its largest eigenvalue modulus is
-    ``rho``: the knob of the eigenvalue argument for vanishing and exploding gradients.
-
-    Returns:
-        The new ``W_hh``, ``(H, H)``.
-
-    Taught in chapter 2.
-    """
-    _check_one_layer(module, (RNN,), "RNN")
-    if not rho > 0:
-        raise ValueError(f"rho must be positive, got {rho!r}")
-    h = module.hidden_size
-    w = torch.randn(h, h, generator=generator, dtype=torch.float64)
-    w *= rho / torch.linalg.eigvals(w).abs().max()
-    module.weight_hh_l0.copy_(w.to(module.weight_hh_l0.dtype))
-    return module.weight_hh_l0
-
-
-def state_gradient_norms(module: _Recurrent, x: torch.Tensor) -> torch.Tensor:
-    """How strongly the last state depends on each earlier one, by backpropagation.
-
-    Runs a one-layer ``module`` over ``x`` and returns ``||dL/dh_t||`` for every step
-    ``t``, where ``L`` is the sum of the last hidden state ``h_L``: the size of the
-    gradient that backpropagation through time delivers to step ``t``.
-
-    Args:
-        module: a one-layer :class:`RNN`, :class:`LSTM` or :class:`GRU`.
-        x: ``(B, L, input_size)``.
-
-    Returns:
-        ``(L,)`` gradient norms (over batch and features), step 1 first.
-
-    Taught in chapters 1 and 2.
-    """
-    _check_one_layer(module, (_Recurrent,), "RNN, LSTM or GRU")
-    hidden = []
-    for _, _, state in _walk_one_layer(module, x):
-        h = module._hidden(state)
-        h.retain_grad()
-        hidden.append(h)
-    hidden[-1].sum().backward()
-    return torch.stack([h.grad.norm() for h in hidden]).detach()
 
 
 CELLS: dict[str, type[_Recurrent]] = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
@@ -545,82 +440,28 @@ class RNNLM(nn.Module):
 
     def __init__(self, config: RNNLMConfig):
         super().__init__()
-        if config.cell not in CELLS:
-            raise ValueError(f"cell must be one of {sorted(CELLS)}, got {config.cell!r}")
-        if isinstance(config.vocab_size, bool) or not isinstance(config.vocab_size, int):
-            raise ValueError(f"vocab_size must be a positive int, got {config.vocab_size!r}")
-        if config.vocab_size < 1:
-            raise ValueError(f"vocab_size must be a positive int, got {config.vocab_size!r}")
+        _checks.choice("cell", config.cell, sorted(CELLS), f"one of {sorted(CELLS)}")
+        _checks.integer("vocab_size", config.vocab_size)
         self.config = config
         self.embed = nn.Embedding(config.vocab_size, config.d_embed)
         self.rnn = CELLS[config.cell](config.d_embed, config.hidden_size, config.num_layers)
         self.head = nn.Linear(config.hidden_size, config.vocab_size)
 
     def forward(self, tokens: torch.Tensor, state=None):
-        if not isinstance(tokens, torch.Tensor) or tokens.dim() != 2 or tokens.dtype != torch.long:
-            got = tuple(tokens.shape) if isinstance(tokens, torch.Tensor) else type(tokens).__name__
-            raise ValueError(f"tokens must be an int64 tensor of shape (batch, length), got {got}")
-        if tokens.numel() and (tokens.min() < 0 or tokens.max() >= self.config.vocab_size):
-            raise ValueError(
-                f"token ids must be in [0, {self.config.vocab_size - 1}], "
-                f"got min {tokens.min().item()} and max {tokens.max().item()}"
-            )
+        _checks.token_ids("tokens", tokens, self.config.vocab_size)
         out, state = self.rnn(self.embed(tokens), state)  # (B, L, H)
-        return self.head(out), state
+        return self.head(out), state  # (B, L, vocab_size)
 
-    @torch.no_grad()
-    def generate(
-        self,
-        prompt,
-        n: int,
-        temperature: float = 1.0,
-        *,
-        vocab=None,
-        generator: torch.Generator | None = None,
-    ):
-        """Continue ``prompt`` by ``n`` sampled tokens, carrying the recurrent state.
+    def next_logits(self, tokens: torch.Tensor, state=None):
+        """Read ``tokens`` ``(B, T)`` after ``state``: the next token's logits ``(B, V)``
+        and the new state (the protocol of :func:`seqlab.sampling.generate`)."""
+        logits, state = self(tokens, state)
+        return logits[:, -1], state
 
-        Args:
-            prompt: a non-empty string (with ``vocab``) or a 1-D tensor of ids.
-            n: number of tokens to add.
-            temperature: > 0 divides the logits before sampling; 0 picks the argmax.
-            vocab: a :class:`~seqlab.data.text.CharVocab` for string prompts.
-
-        Returns:
-            The prompt followed by its continuation: a string if ``prompt`` is one, else a
-            1-D tensor of ids.
-        """
-        if isinstance(prompt, str):
-            if vocab is None:
-                raise ValueError("a string prompt needs vocab= to encode it")
-            ids = vocab.encode(prompt)
-        elif isinstance(prompt, torch.Tensor) and prompt.dim() == 1:
-            ids = prompt.long()
-        else:
-            raise TypeError("prompt must be a str or a 1-D tensor of token ids")
-        if len(ids) == 0:
-            raise ValueError("prompt is empty: give at least one token to condition on")
-        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-            raise ValueError(f"n must be an int >= 0, got {n!r}")
-        if temperature < 0:
-            raise ValueError(f"temperature must be >= 0, got {temperature}")
-        was_training = self.training
-        self.eval()
-        device = next(self.parameters()).device
-        logits, state = self(ids[None].to(device))  # (1, P, V)
-        out = [ids.to(device)]
-        for _ in range(n):
-            last = logits[0, -1]
-            if temperature == 0:
-                token = last.argmax()[None]
-            else:
-                probs = torch.softmax(last / temperature, dim=-1)
-                token = torch.multinomial(probs.cpu(), 1, generator=generator).to(device)
-            out.append(token)
-            logits, state = self(token[None], state)
-        self.train(was_training)
-        ids = torch.cat(out)
-        return vocab.decode(ids) if isinstance(prompt, str) else ids
+    def generate(self, prompt, n: int, temperature: float = 1.0, *, vocab=None, generator=None):
+        """Continue ``prompt`` by ``n`` sampled tokens, carrying the recurrent state: see
+        :func:`seqlab.sampling.generate` (a string prompt needs ``vocab``)."""
+        return sampling.generate(self, prompt, n, temperature, vocab=vocab, generator=generator)
 
 
 class RNNRegressor(nn.Module):
@@ -641,8 +482,7 @@ class RNNRegressor(nn.Module):
 
     def __init__(self, cell: str, input_size: int, hidden_size: int):
         super().__init__()
-        if cell not in CELLS:
-            raise ValueError(f"cell must be one of {sorted(CELLS)}, got {cell!r}")
+        _checks.choice("cell", cell, sorted(CELLS), f"one of {sorted(CELLS)}")
         self.rnn = CELLS[cell](input_size, hidden_size)
         self.head = nn.Linear(hidden_size, 1)
 

@@ -27,7 +27,7 @@ from torch import nn
 from seqlab.attention import AdditiveAttention, MultiplicativeAttention
 from seqlab.data.pairs import BOS, EOS, PAD, PairBatch, PairTask
 from seqlab.data.tasks import masked_accuracy
-from seqlab.rnn import GRU, LSTM
+from seqlab.rnn import GRU, LSTM, hidden_of
 from seqlab.utils import count_parameters
 
 __all__ = [
@@ -132,14 +132,14 @@ class Decoder(nn.Module):
         e = self.embed(token)  # (B, E)
         weights = None
         if self.kind == "bahdanau":
-            context, weights = self._attend(self.rnn._hidden(state.rnn), state)
+            context, weights = self._attend(hidden_of(state.rnn), state)
             x = torch.cat([e, context], dim=-1)
         elif self.kind == "none":
             context, x = state.summary, torch.cat([e, state.summary], dim=-1)
         else:
             x = e
         rnn = self.rnn.step(x, state.rnn)
-        h = self.rnn._hidden(rnn)
+        h = hidden_of(rnn)
         if self.kind.startswith("luong"):
             context, weights = self._attend(h, state)
         new = _State(rnn, state.memory, state.mask, state.prepared, state.summary)

@@ -17,12 +17,12 @@ Taught in chapter 9 (and used from chapter 7 on).
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import torch
 from torch import nn
 
+from seqlab import _checks, sampling
 from seqlab.positional import LearnedPositionalEmbedding, RotaryEmbedding, SinusoidalEncoding
 from seqlab.self_attention import KVCache, MultiHeadAttention
 
@@ -42,7 +42,8 @@ POSITIONALS = ("sinusoidal", "learned", "rope", "none")
 
 
 def _feed_forward(layer, x):
-    return layer.linear2(layer.dropout(torch.relu(layer.linear1(x))))
+    """The position-wise feed-forward block: linear2(dropout(relu(linear1(x))))."""
+    return layer.linear2(layer.dropout(torch.relu(layer.linear1(x))))  # (B, L, d_model)
 
 
 def _check_twin(module, twin_class):
@@ -63,16 +64,11 @@ def _check_twin(module, twin_class):
     }
 
 
-def _add_sublayer_parts(layer, d_model, d_ff, dropout, eps, n_sublayers: int) -> None:
-    """The feed-forward block, and a layer norm and a dropout per sublayer, under torch's
-    names (linear1, dropout, linear2, norm1.., dropout1..)."""
+def _add_feed_forward(layer, d_model: int, d_ff: int, dropout: float) -> None:
+    """The feed-forward block's parts under torch's names: d_model -> d_ff -> d_model."""
     layer.linear1 = nn.Linear(d_model, d_ff)
     layer.dropout = nn.Dropout(dropout)
     layer.linear2 = nn.Linear(d_ff, d_model)
-    for k in range(1, n_sublayers + 1):
-        setattr(layer, f"norm{k}", nn.LayerNorm(d_model, eps=eps))
-    for k in range(1, n_sublayers + 1):
-        setattr(layer, f"dropout{k}", nn.Dropout(dropout))
 
 
 def _copy_twin(ours: nn.Module, module: nn.Module) -> nn.Module:
@@ -113,7 +109,11 @@ class EncoderLayer(nn.Module):
         super().__init__()
         self.norm_first = norm_first
         self.self_attn = MultiHeadAttention(d_model, n_heads, dropout, rotary=rotary)
-        _add_sublayer_parts(self, d_model, d_ff, dropout, layer_norm_eps, n_sublayers=2)
+        _add_feed_forward(self, d_model, d_ff, dropout)
+        # one layer norm and one dropout per sublayer (attention, feed-forward)
+        self.norm1 = nn.LayerNorm(d_model, eps=layer_norm_eps)
+        self.norm2 = nn.LayerNorm(d_model, eps=layer_norm_eps)
+        self.dropout1, self.dropout2 = nn.Dropout(dropout), nn.Dropout(dropout)
         self.last_weights = None
 
     @classmethod
@@ -172,8 +172,14 @@ class DecoderLayer(nn.Module):
         super().__init__()
         self.norm_first = norm_first
         self.self_attn = MultiHeadAttention(d_model, n_heads, dropout, rotary=rotary)
-        self.multihead_attn = MultiHeadAttention(d_model, n_heads, dropout)
-        _add_sublayer_parts(self, d_model, d_ff, dropout, layer_norm_eps, n_sublayers=3)
+        self.multihead_attn = MultiHeadAttention(d_model, n_heads, dropout)  # over memory
+        _add_feed_forward(self, d_model, d_ff, dropout)
+        # one layer norm and one dropout per sublayer (self-, cross-attention, feed-forward)
+        self.norm1 = nn.LayerNorm(d_model, eps=layer_norm_eps)
+        self.norm2 = nn.LayerNorm(d_model, eps=layer_norm_eps)
+        self.norm3 = nn.LayerNorm(d_model, eps=layer_norm_eps)
+        self.dropout1, self.dropout2 = nn.Dropout(dropout), nn.Dropout(dropout)
+        self.dropout3 = nn.Dropout(dropout)
         self.last_weights = None
 
     @classmethod
@@ -240,50 +246,9 @@ class TransformerConfig:
     tgt_vocab_size: int | None = None
 
     def __post_init__(self):
-        for name in ("vocab_size", "d_model", "n_heads", "n_layers", "d_ff", "max_len"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
-        if self.d_model % self.n_heads:
-            raise ValueError(f"n_heads={self.n_heads} must divide d_model={self.d_model}")
-        if self.positional not in POSITIONALS:
-            raise ValueError(f"positional must be one of {POSITIONALS}, got {self.positional!r}")
-        if self.positional == "rope" and (self.d_model // self.n_heads) % 2:
-            raise ValueError("rope needs an even head size (d_model // n_heads)")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}")
         if self.tgt_vocab_size is None:
             self.tgt_vocab_size = self.vocab_size
-        value = self.tgt_vocab_size
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"tgt_vocab_size must be a positive int, got {value!r}")
-        if not isinstance(self.norm_first, bool):
-            raise ValueError(f"norm_first must be True or False, got {self.norm_first!r}")
-
-
-def _check_tokens(
-    tokens, vocab_size: int, max_len: int | None, name: str = "tokens", offset: int = 0
-):
-    if not isinstance(tokens, torch.Tensor) or tokens.dtype != torch.long or tokens.dim() != 2:
-        got = (
-            f"{tokens.dtype} {tuple(tokens.shape)}"
-            if isinstance(tokens, torch.Tensor)
-            else type(tokens).__name__
-        )
-        raise ValueError(f"{name} must be an int64 tensor (batch, length), got {got}")
-    if tokens.shape[1] == 0:
-        raise ValueError(f"{name} is empty (length 0)")
-    if max_len is not None and offset + tokens.shape[1] > max_len:
-        cached = f" after {offset} cached positions" if offset else ""
-        raise ValueError(
-            f"{name} has length {tokens.shape[1]}{cached}, more than max_len={max_len} "
-            "(learned positions exist only up to max_len); nothing is cut silently"
-        )
-    if tokens.min() < 0 or tokens.max() >= vocab_size:
-        raise ValueError(
-            f"{name} ids must be in [0, {vocab_size - 1}], got min {tokens.min().item()} "
-            f"and max {tokens.max().item()}"
-        )
+        _check_config(self)
 
 
 class _Embedding(nn.Module):
@@ -302,8 +267,8 @@ class _Embedding(nn.Module):
             self.position = None
 
     def forward(self, tokens: torch.Tensor, offset: int = 0, name: str = "tokens"):
-        _check_tokens(tokens, self.vocab_size, self.max_len, name, offset)
-        x = self.tokens(tokens)
+        _checks.token_ids(name, tokens, self.vocab_size, self.max_len, offset)
+        x = self.tokens(tokens)  # (B, L, d_model)
         return x if self.position is None else self.position(x, offset)
 
 
@@ -330,18 +295,16 @@ def _final_norm(config: TransformerConfig) -> nn.Module:
 
 
 def _padding_to_attention(padding_mask, tokens) -> torch.Tensor | None:
+    """A padding mask ``(B, L)`` as an attention mask ``(B, 1, L)``: every query may look
+    at the real keys."""
     if padding_mask is None:
         return None
-    if (
-        not isinstance(padding_mask, torch.Tensor)
-        or padding_mask.dtype != torch.bool
-        or padding_mask.shape != tokens.shape
-    ):
-        got = tuple(padding_mask.shape) if isinstance(padding_mask, torch.Tensor) else padding_mask
-        raise ValueError(
-            f"padding_mask must be bool (batch, length) = {tuple(tokens.shape)}, got {got}"
-        )
-    return padding_mask[:, None, :]  # (B, 1, L): every query may look at the real keys
+    expected = f"padding_mask must be bool (batch, length) = {tuple(tokens.shape)}"
+    if not isinstance(padding_mask, torch.Tensor) or padding_mask.dtype != torch.bool:
+        raise TypeError(f"{expected}, got {_checks.describe(padding_mask)}")
+    if padding_mask.shape != tokens.shape:
+        raise ValueError(f"{expected}, got {tuple(padding_mask.shape)}")
+    return padding_mask[:, None, :]
 
 
 class TransformerEncoder(nn.Module):
@@ -385,8 +348,7 @@ class TransformerTagger(nn.Module):
 
     def __init__(self, config: TransformerConfig, n_classes: int):
         super().__init__()
-        if isinstance(n_classes, bool) or not isinstance(n_classes, int) or n_classes < 1:
-            raise ValueError(f"n_classes must be a positive int, got {n_classes!r}")
+        _checks.integer("n_classes", n_classes)
         self.encoder = TransformerEncoder(config)
         self.head = nn.Linear(config.d_model, n_classes)
 
@@ -433,54 +395,40 @@ class TransformerLM(nn.Module):
             self(tokens, need_weights=True)
         return [layer.last_weights for layer in self.layers]
 
-    @torch.no_grad()
+    def next_logits(self, tokens: torch.Tensor, cache: KVCache | None = None):
+        """Read ``tokens`` ``(B, T)`` after what ``cache`` holds (a new cache if ``None``):
+        the next token's logits ``(B, V)`` and the cache (the protocol of
+        :func:`seqlab.sampling.generate`)."""
+        cache = KVCache(len(self.layers)) if cache is None else cache
+        return self(tokens, cache=cache)[:, -1], cache
+
     def generate(
         self,
         prompt: torch.Tensor,
         n: int,
         temperature: float = 1.0,
         generator: torch.Generator | None = None,
+        *,
+        vocab=None,
     ) -> torch.Tensor:
-        """Continue ``prompt`` ``(B, P)`` (or ``(P,)``) by ``n`` tokens, sampling at
-        ``temperature`` (``0`` takes the most likely token). Uses a :class:`KVCache`: each
-        new token costs one position of attention per layer, not a whole recomputation.
+        """Continue ``prompt`` ``(B, P)`` (or ``(P,)``, or a string with ``vocab``) by
+        ``n`` tokens, sampling at ``temperature`` (``0`` takes the most likely token),
+        with :func:`seqlab.sampling.generate`. A :class:`KVCache` makes each new token
+        cost one position of attention per layer, not a whole recomputation.
 
         Returns:
-            ``(B, P + n)`` (or ``(P + n,)``): the prompt and its continuation.
+            ``(B, P + n)`` (or ``(P + n,)``, or a string): the prompt and its continuation.
         """
-        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
-            raise ValueError(f"n must be an int >= 0, got {n!r}")
-        if (
-            isinstance(temperature, bool)
-            or not isinstance(temperature, numbers.Real)
-            or not 0 <= temperature < float("inf")
-        ):
-            raise ValueError(f"temperature must be a number >= 0, got {temperature!r}")
-        single = isinstance(prompt, torch.Tensor) and prompt.dim() == 1
-        tokens = prompt[None] if single else prompt
-        _check_tokens(tokens, self.config.vocab_size, None, "prompt")
-        if self.config.positional == "learned" and tokens.shape[1] + n > self.config.max_len:
-            raise ValueError(
-                f"prompt ({tokens.shape[1]}) + n ({n}) exceeds max_len={self.config.max_len} "
-                "of the learned positions"
-            )
-        was_training = self.training
-        self.eval()
-        cache = KVCache(len(self.layers))
-        logits = self(tokens, cache=cache)[:, -1]
-        out = [tokens]
-        for i in range(n):
-            if temperature == 0:
-                token = logits.argmax(-1, keepdim=True)
-            else:
-                probs = torch.softmax(logits / temperature, dim=-1)
-                token = torch.multinomial(probs, 1, generator=generator)
-            out.append(token)
-            if i + 1 < n:
-                logits = self(token, cache=cache)[:, -1]
-        self.train(was_training)
-        result = torch.cat(out, dim=1)
-        return result[0] if single else result
+        learned = self.config.positional == "learned"
+        return sampling.generate(
+            self,
+            prompt,
+            n,
+            temperature,
+            vocab=vocab,
+            generator=generator,
+            max_len=self.config.max_len if learned else None,
+        )
 
 
 @dataclass
@@ -559,40 +507,14 @@ class Transformer(nn.Module):
         )
         return cls(config, task)
 
-    @staticmethod
-    def _check_src_mask(src, src_mask):
-        if (
-            not isinstance(src_mask, torch.Tensor)
-            or src_mask.dtype != torch.bool
-            or (isinstance(src, torch.Tensor) and src_mask.shape != src.shape)
-        ):
-            got = (
-                f"{src_mask.dtype} {tuple(src_mask.shape)}"
-                if isinstance(src_mask, torch.Tensor)
-                else type(src_mask).__name__
-            )
-            raise ValueError(
-                "src_mask must be a bool tensor shaped like src (batch, source length), True "
-                f"on real tokens; got {got}"
-            )
-
     def encode(self, src: torch.Tensor, src_mask: torch.Tensor) -> _DecodeState:
         """Read the source; the decoder's start state (an empty cache inside)."""
-        self._check_src_mask(src, src_mask)
+        _check_src_mask(src, src_mask)
         memory = self.encoder(src, src_mask)
         return _DecodeState(memory, src_mask[:, None, :], KVCache(self.config.n_layers))
 
     def forward(self, src, src_mask, tgt_in, *, need_weights: bool = False):
-        if (
-            isinstance(tgt_in, torch.Tensor)
-            and isinstance(src, torch.Tensor)
-            and tgt_in.shape[0] != src.shape[0]
-        ):
-            raise ValueError(
-                "src and tgt_in must have the same batch size, got "
-                f"{src.shape[0]} and {tgt_in.shape[0]}"
-            )
-        self._check_src_mask(src, src_mask)
+        _check_src_mask(src, src_mask, tgt_in)
         memory = self.encoder(src, src_mask)
         logits, weights = self.decoder(
             tgt_in, memory, src_mask[:, None, :], need_weights=need_weights
@@ -632,3 +554,32 @@ class TorchLM(nn.Module):
         length = tokens.shape[1]
         mask = nn.Transformer.generate_square_subsequent_mask(length, device=x.device)
         return self.head(self.norm(self.layers(x, mask=mask, is_causal=True)))
+
+
+# Argument checks ------------------------------------------------------------------------
+
+
+def _check_config(config: TransformerConfig) -> None:
+    for name in ("vocab_size", "d_model", "n_heads", "n_layers", "d_ff", "max_len"):
+        _checks.integer(name, getattr(config, name))
+    _checks.divides("n_heads", config.n_heads, "d_model", config.d_model)
+    _checks.choice("positional", config.positional, POSITIONALS)
+    if config.positional == "rope" and (config.d_model // config.n_heads) % 2:
+        raise ValueError("rope needs an even head size (d_model // n_heads)")
+    _checks.probability("dropout", config.dropout)
+    _checks.integer("tgt_vocab_size", config.tgt_vocab_size)
+    _checks.flag("norm_first", config.norm_first)
+
+
+def _check_src_mask(src, src_mask, tgt_in=None) -> None:
+    if isinstance(tgt_in, torch.Tensor) and isinstance(src, torch.Tensor):
+        if tgt_in.shape[0] != src.shape[0]:
+            raise ValueError(
+                "src and tgt_in must have the same batch size, got "
+                f"{src.shape[0]} and {tgt_in.shape[0]}"
+            )
+    expected = "src_mask must be a bool tensor shaped like src (batch, source length), True"
+    if not isinstance(src_mask, torch.Tensor) or src_mask.dtype != torch.bool:
+        raise TypeError(f"{expected} on real tokens; got {_checks.describe(src_mask)}")
+    if isinstance(src, torch.Tensor) and src_mask.shape != src.shape:
+        raise ValueError(f"{expected} on real tokens; got {src_mask.dtype} {tuple(src_mask.shape)}")

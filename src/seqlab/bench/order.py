@@ -13,7 +13,7 @@ import time
 import torch
 from tqdm.auto import tqdm
 
-from seqlab import attention, positional, rnn, transformer
+from seqlab import attention, positional, rnn, self_attention, transformer
 from seqlab.bench.common import (
     cpu_result,
     lm_pair,
@@ -45,13 +45,17 @@ SOLVED = 0.9  # mean accuracy over seeds that counts as solving the task
 
 # What each family runs to train a language model, for the code-size count.
 CODE = {
-    "lstm": [rnn.lstm_cell, rnn._Recurrent, rnn.LSTM, rnn.RNNLM],
+    "lstm": [rnn.lstm_cell, rnn.lstm_gate_values, rnn._Recurrent, rnn.LSTM, rnn.RNNLM],
     "transformer": [
-        attention.causal_mask,
-        attention.scaled_dot_product_attention,
-        attention.MultiHeadAttention,
+        attention.masked_softmax,
+        self_attention.causal_mask,
+        self_attention.scaled_dot_product_attention,
+        self_attention.MultiHeadAttention,
+        self_attention._heads_mask,
+        self_attention._fused_attention,
         positional.sinusoidal_encoding,
         positional.SinusoidalEncoding,
+        transformer._feed_forward,
         transformer.EncoderLayer,
         transformer._Embedding,
         transformer.TransformerLM,
