@@ -187,28 +187,50 @@ def draw_encoder_decoder(
     x_dec = gap * n + 1.6  # where the decoder starts
     ax.set_xlim(-0.8, x_dec + gap * m)
     ax.set_ylim(-1.5, 3.9 if attention else 2.2)
-
-    def box(x, colour, text):
-        ax.add_patch(
-            mpl.patches.FancyBboxPatch(
-                (x, 0), 1.0, 0.7, boxstyle="round,pad=0.05", fc=colour, ec=INK, zorder=3
-            )
-        )
+    _draw_encoder(ax, source, gap, arrow)
+    _draw_decoder(ax, target, x_dec, gap, arrow)
+    last = gap * (n - 1) + 1.0
+    ax.annotate("", (x_dec, 0.35), (last, 0.35), arrowprops=arrow)
+    ax.text((last + x_dec) / 2, 0.55, "$c$", ha="center", va="bottom", fontsize=13)
+    if attention:
+        _draw_attention_links(ax, n, m, x_dec, gap)
+    else:
         ax.text(
-            x + 0.5,
-            0.35,
-            text,
+            (last + x_dec) / 2,
+            -1.45,
+            "one vector $c$ carries the whole source",
             ha="center",
             va="center",
-            color="white",
-            weight="bold",
-            zorder=4,
             fontsize=9,
         )
 
+
+def _step_box(ax, x: float, colour, text: str) -> None:
+    """One encoder or decoder step at ``x``: a rounded box labelled ``text``."""
+    ax.add_patch(
+        mpl.patches.FancyBboxPatch(
+            (x, 0), 1.0, 0.7, boxstyle="round,pad=0.05", fc=colour, ec=INK, zorder=3
+        )
+    )
+    ax.text(
+        x + 0.5,
+        0.35,
+        text,
+        ha="center",
+        va="center",
+        color="white",
+        weight="bold",
+        zorder=4,
+        fontsize=9,
+    )
+
+
+def _draw_encoder(ax, source: str, gap: float, arrow: dict) -> None:
+    """The encoder's steps from x = 0, each reading one character of ``source`` from
+    below (a space shown as ␣) and passing its state to the right."""
     for t, ch in enumerate(source):
         x = gap * t
-        box(x, PALETTE[0], "enc")
+        _step_box(ax, x, PALETTE[0], "enc")
         ax.annotate("", (x + 0.5, 0), (x + 0.5, -0.75), arrowprops=arrow)
         ax.text(
             x + 0.5,
@@ -220,51 +242,48 @@ def draw_encoder_decoder(
         )
         if t:
             ax.annotate("", (x, 0.35), (x - gap + 1.0, 0.35), arrowprops=arrow)
+
+
+def _draw_decoder(ax, target: str, x_dec: float, gap: float, arrow: dict) -> None:
+    """The decoder's steps from ``x_dec``: reading ``<bos>`` and ``target`` from below,
+    writing ``target`` and ``<eos>`` above, passing its state to the right."""
     inputs, outputs = ["<bos>", *target], [*target, "<eos>"]
-    for t in range(m):
+    for t in range(len(target) + 1):
         x = x_dec + gap * t
-        box(x, PALETTE[1], "dec")
+        _step_box(ax, x, PALETTE[1], "dec")
         ax.annotate("", (x + 0.5, 0), (x + 0.5, -0.75), arrowprops=arrow)
         ax.text(x + 0.5, -1.05, inputs[t], ha="center", va="center", family="monospace", fontsize=9)
         ax.annotate("", (x + 0.5, 1.45), (x + 0.5, 0.7), arrowprops=arrow)
         ax.text(x + 0.5, 1.7, outputs[t], ha="center", va="center", family="monospace", fontsize=9)
         if t:
             ax.annotate("", (x, 0.35), (x - gap + 1.0, 0.35), arrowprops=arrow)
-    last = gap * (n - 1) + 1.0
-    ax.annotate("", (x_dec, 0.35), (last, 0.35), arrowprops=arrow)
-    ax.text((last + x_dec) / 2, 0.55, "$c$", ha="center", va="bottom", fontsize=13)
-    if attention:
-        for t in range(m):
-            xd = x_dec + gap * t + 0.5
-            for s_ in range(n):
-                xe = gap * s_ + 0.5
-                ax.annotate(
-                    "",
-                    (xd - 0.3, 0.75),
-                    (xe, 0.75),
-                    arrowprops={
-                        "arrowstyle": "-",
-                        "color": PALETTE[2],
-                        "lw": 1.0,
-                        "alpha": 0.4,
-                        "connectionstyle": "arc3,rad=-0.3",
-                    },
-                )
-        ax.text(
-            x_dec - 0.6,
-            3.6,
-            "attention: every decoder step reads every encoder state",
-            ha="center",
-            va="center",
-            color=PALETTE[2],
-            fontsize=9,
-        )
-    else:
-        ax.text(
-            (last + x_dec) / 2,
-            -1.45,
-            "one vector $c$ carries the whole source",
-            ha="center",
-            va="center",
-            fontsize=9,
-        )
+
+
+def _draw_attention_links(ax, n: int, m: int, x_dec: float, gap: float) -> None:
+    """A faint arc from each of the ``n`` encoder steps to each of the ``m`` decoder
+    steps, and the caption saying so."""
+    for t in range(m):
+        xd = x_dec + gap * t + 0.5
+        for s_ in range(n):
+            xe = gap * s_ + 0.5
+            ax.annotate(
+                "",
+                (xd - 0.3, 0.75),
+                (xe, 0.75),
+                arrowprops={
+                    "arrowstyle": "-",
+                    "color": PALETTE[2],
+                    "lw": 1.0,
+                    "alpha": 0.4,
+                    "connectionstyle": "arc3,rad=-0.3",
+                },
+            )
+    ax.text(
+        x_dec - 0.6,
+        3.6,
+        "attention: every decoder step reads every encoder state",
+        ha="center",
+        va="center",
+        color=PALETTE[2],
+        fontsize=9,
+    )

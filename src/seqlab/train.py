@@ -26,7 +26,7 @@ from tqdm.auto import tqdm
 
 from seqlab.data.batch import TaskBatch
 from seqlab.data.tasks import masked_accuracy
-from seqlab.utils import atomic_write
+from seqlab.utils import atomic_write, evaluating
 
 __all__ = ["History", "cache_dir", "evaluate", "fit", "regression_loss", "sequence_loss"]
 
@@ -81,16 +81,14 @@ def regression_loss(model: nn.Module, batch: TaskBatch) -> tuple[torch.Tensor, f
 @torch.no_grad()
 def evaluate(model: nn.Module, batches: Iterable[TaskBatch], loss_fn: Loss = sequence_loss):
     """Mean loss and metric over ``batches`` (weighted by scored positions), in eval mode."""
-    was_training = model.training
-    model.eval()
     total_loss = total_metric = total_n = 0.0
-    for batch in batches:
-        loss, metric = loss_fn(model, batch)
-        n = float(batch.mask.sum())
-        total_loss += loss.item() * n
-        total_metric += metric * n
-        total_n += n
-    model.train(was_training)
+    with evaluating(model):
+        for batch in batches:
+            loss, metric = loss_fn(model, batch)
+            n = float(batch.mask.sum())
+            total_loss += loss.item() * n
+            total_metric += metric * n
+            total_n += n
     if total_n == 0:
         raise ValueError("evaluate got no batches (or no scored positions)")
     return total_loss / total_n, total_metric / total_n
@@ -112,6 +110,7 @@ def _source_hash() -> str:
 
 
 def _checkpoint_path(cache_key: dict) -> Path:
+    """Where the checkpoint of ``cache_key`` (with this source's hash) is saved."""
     try:
         text = json.dumps(cache_key, sort_keys=True)
     except TypeError as error:
@@ -157,6 +156,25 @@ def fit(
     Returns:
         The history; ``history.from_cache`` says whether training was skipped.
     """
+    _check_fit_arguments(model, steps, time_budget, clip, eval_batches, eval_every)
+    path = _checkpoint_path(cache_key) if cache_key is not None else None
+    if path is not None and path.is_file():
+        cached = _load_checkpoint(model, path)
+        if cached is not None:
+            return cached
+    optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
+    bar = tqdm(total=steps, desc=desc, disable=not progress, leave=False)
+    keep_going = _keep_going(steps, time_budget)
+    history = _train_loop(
+        model, batches, optimizer, loss_fn, clip, keep_going, eval_batches, eval_every, bar
+    )
+    if path is not None:
+        _save_checkpoint(model, history, path)
+    return history
+
+
+def _check_fit_arguments(model, steps, time_budget, clip, eval_batches, eval_every) -> None:
+    """Raise ``ValueError`` for any argument of :func:`fit` that cannot work."""
     if (steps is None) == (time_budget is None):
         raise ValueError("give exactly one of steps and time_budget")
     if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int) or steps < 1):
@@ -170,32 +188,31 @@ def fit(
     if eval_every is not None and eval_batches is None:
         raise ValueError("eval_every needs eval_batches")
 
-    path = _checkpoint_path(cache_key) if cache_key is not None else None
-    if path is not None and path.is_file():
-        cached = _load_checkpoint(model, path)
-        if cached is not None:
-            return cached
 
-    optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
+def _keep_going(steps: int | None, time_budget: float | None) -> Callable[[int], bool]:
+    """A test of whether to take another step: fewer than ``steps`` taken so far, or
+    ``time_budget`` seconds not yet spent since this call."""
+    start = time.perf_counter()
+    return lambda step: (
+        (steps is not None and step < steps)
+        or (time_budget is not None and time.perf_counter() - start < time_budget)
+    )
+
+
+def _train_loop(
+    model, batches, optimizer, loss_fn, clip, keep_going, eval_batches, eval_every, bar
+) -> History:
+    """Take steps while ``keep_going(steps taken)``, evaluating every ``eval_every`` steps
+    and once more at the end; close ``bar`` and return the history."""
     history = History()
     model.train()
-    bar = tqdm(total=steps, desc=desc, disable=not progress, leave=False)
-    start = time.perf_counter()
     step = 0
-    while (steps is not None and step < steps) or (
-        time_budget is not None and time.perf_counter() - start < time_budget
-    ):
+    while keep_going(step):
         t0 = time.perf_counter()
-        batch = next(batches)
-        loss, metric = loss_fn(model, batch)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        if clip is not None:
-            nn.utils.clip_grad_norm_(model.parameters(), clip)
-        optimizer.step()
+        loss, metric = _train_step(model, next(batches), loss_fn, optimizer, clip)
         step += 1
-        history.loss.append(loss.item())
-        history.metric.append(float(metric))
+        history.loss.append(loss)
+        history.metric.append(metric)
         history.seconds.append(time.perf_counter() - t0)
         bar.update(1)
         bar.set_postfix(loss=f"{history.loss[-1]:.3f}")
@@ -204,11 +221,26 @@ def fit(
     bar.close()
     if eval_batches is not None and (not history.eval_steps or history.eval_steps[-1] != step):
         _record_eval(model, eval_batches, loss_fn, history, step)
-    if path is not None:
-        record = {k: v for k, v in asdict(history).items() if k != "from_cache"}
-        with atomic_write(path, "wb") as f:  # a crash leaves the old file or none
-            torch.save({"model": model.state_dict(), "history": record}, f)
     return history
+
+
+def _train_step(model, batch: TaskBatch, loss_fn: Loss, optimizer, clip) -> tuple[float, float]:
+    """One optimisation step on ``batch`` (gradient norm clipped to ``clip`` unless
+    ``None``); its loss and metric."""
+    loss, metric = loss_fn(model, batch)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    if clip is not None:
+        nn.utils.clip_grad_norm_(model.parameters(), clip)
+    optimizer.step()
+    return loss.item(), float(metric)
+
+
+def _save_checkpoint(model: nn.Module, history: History, path: Path) -> None:
+    """Save ``model``'s weights and ``history`` to ``path`` for :func:`_load_checkpoint`."""
+    record = {k: v for k, v in asdict(history).items() if k != "from_cache"}
+    with atomic_write(path, "wb") as f:  # a crash leaves the old file or none
+        torch.save({"model": model.state_dict(), "history": record}, f)
 
 
 def _load_checkpoint(model: nn.Module, path: Path) -> History | None:
@@ -232,6 +264,7 @@ def _load_checkpoint(model: nn.Module, path: Path) -> History | None:
 
 
 def _record_eval(model, eval_batches, loss_fn, history: History, step: int) -> None:
+    """Evaluate on fresh ``eval_batches()`` and append the result at ``step`` to ``history``."""
     loss, metric = evaluate(model, eval_batches(), loss_fn)
     history.eval_steps.append(step)
     history.eval_loss.append(loss)

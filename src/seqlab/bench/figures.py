@@ -303,7 +303,7 @@ def _speed_panel(result, where):
     series = []
     for name in _models(result):
         rows = _rows(result, model=name)
-        ms = [{"mean": r["train_ms"]["median"], **r["train_ms"]} for r in rows]
+        ms = _median_spreads(rows, "train_ms")
         series.append(_series(name, [r["length"] for r in rows], ms))
     return {
         "title": f"Claim 1: training step against length ({where})",
@@ -325,153 +325,167 @@ def explorer_panels(results: dict[str, dict]) -> list[dict]:
     if "speed-cuda" in results:
         panels.append(_speed_panel(results["speed-cuda"], "GPU"))
     if "longrange" in results:
-        r = results["longrange"]
-        for task, title, xlabel in (
-            ("copy_memory", "copy memory", "blank steps"),
-            ("associative_recall", "associative recall", "stored pairs"),
-            ("copy_seq2seq", "seq2seq copy", "input length"),
-        ):
-            series = []
-            for name in _models(r, task=task):
-                rows = _rows(r, task=task, model=name)
-                metric = "accuracy" if "accuracy" in rows[0] else "exact_match"
-                series.append(_series(name, [x["lag"] for x in rows], [x[metric] for x in rows]))
-            panels.append(
-                {
-                    "title": f"Claim 2: {title}",
-                    "xlabel": xlabel,
-                    "ylabel": "accuracy (mean, range over seeds)",
-                    "series": series,
-                    "note": stamp_text(r),
-                }
-            )
+        panels.extend(_longrange_panels(results["longrange"]))
     if "scaling" in results:
-        r = results["scaling"]
-        series, curves = [], []
-        for name in ("lstm", "transformer"):
-            rows = _rows(r, model=name)
-            rungs = sorted({x["rung"] for x in rows})
-            by = [[x for x in rows if x["rung"] == k] for k in rungs]
-            series.append(
-                _series(
-                    name,
-                    [g[0]["params"] for g in by],
-                    [spread(x["final_loss"] for x in g) for g in by],
-                )
-            )
-            mine = [x for x in rows if x["rung"] == r["target"]["rung"]]
-            seconds = np.mean([x["curve"]["seconds"] for x in mine], axis=0)
-            losses = np.array([x["curve"]["loss"] for x in mine])
-            curves.append(
-                {
-                    "label": LABELS[name],
-                    "x": seconds.tolist(),
-                    "y": losses.mean(0).tolist(),
-                    "lo": losses.min(0).tolist(),
-                    "hi": losses.max(0).tolist(),
-                }
-            )
-        panels.append(
-            {
-                "title": "Claim 3: validation loss against size",
-                "xlabel": "parameters",
-                "ylabel": "validation loss (nats)",
-                "logx": True,
-                "logy": True,
-                "series": series,
-                "note": stamp_text(r),
-            }
-        )
-        panels.append(
-            {
-                "title": "Claim 4: validation loss against training time",
-                "xlabel": "seconds of training",
-                "ylabel": "validation loss (nats)",
-                "series": curves,
-                "note": stamp_text(r),
-            }
-        )
+        panels.extend(_scaling_panels(results["scaling"]))
     if "order" in results:
-        r = results["order"]
-        series = []
-        for name in ("lstm", "transformer"):
-            rows = _rows(r, task="ch3_copy", model=name)
-            series.append(_series(name, [x["params"] for x in rows], [x["accuracy"] for x in rows]))
-        panels.append(
-            {
-                "title": "Claim 6c: size needed for chapter 3's copy task",
-                "xlabel": "parameters",
-                "ylabel": "accuracy",
-                "logx": True,
-                "series": series,
-                "note": stamp_text(r),
-            }
-        )
+        panels.append(_order_panel(results["order"]))
     if "streaming" in results:
-        r = results["streaming"]
-        memory, latency = [], []
-        for name in _models(r):
-            rows = _rows(r, model=name)
-            x = [row["context"] for row in rows]
-            memory.append(
-                {"label": LABELS[name], "x": x, "y": [row["state_bytes"] / 1024 for row in rows]}
-            )
-            latency.append(
-                _series(
-                    name, x, [{"mean": row["step_ms"]["median"], **row["step_ms"]} for row in rows]
-                )
-            )
-            if "recompute_ms" in rows[0]:
-                latency.append(
-                    _series(
-                        name,
-                        x,
-                        [
-                            {"mean": row["recompute_ms"]["median"], **row["recompute_ms"]}
-                            for row in rows
-                        ],
-                        f"{LABELS[name]}, no cache",
-                        dashed=True,
-                    )
-                )
-        panels.append(
-            {
-                "title": "Claim 6a: memory kept between tokens",
-                "xlabel": "context",
-                "ylabel": "KiB",
-                "logx": True,
-                "logy": True,
-                "series": memory,
-                "note": stamp_text(r),
-            }
-        )
-        panels.append(
-            {
-                "title": "Claim 6a: latency of the next token (batch 1)",
-                "xlabel": "context",
-                "ylabel": "ms",
-                "logx": True,
-                "logy": True,
-                "series": latency,
-                "note": stamp_text(r),
-            }
-        )
+        panels.extend(_streaming_panels(results["streaming"]))
     if "lowdata" in results:
-        r = results["lowdata"]
+        panels.append(_lowdata_panel(results["lowdata"]))
+    return panels
+
+
+def _longrange_panels(r: dict) -> list[dict]:
+    """Claim 2: accuracy against lag, one panel per long-range task."""
+    panels = []
+    for task, title, xlabel in (
+        ("copy_memory", "copy memory", "blank steps"),
+        ("associative_recall", "associative recall", "stored pairs"),
+        ("copy_seq2seq", "seq2seq copy", "input length"),
+    ):
         series = []
-        for name in _models(r):
-            rows = _rows(r, model=name)
-            series.append(
-                _series(name, [x["n_train"] for x in rows], [x["exact_match"] for x in rows])
-            )
+        for name in _models(r, task=task):
+            rows = _rows(r, task=task, model=name)
+            metric = "accuracy" if "accuracy" in rows[0] else "exact_match"
+            series.append(_series(name, [x["lag"] for x in rows], [x[metric] for x in rows]))
         panels.append(
             {
-                "title": "Claim 6b: held-out exact match against training pairs",
-                "xlabel": "training pairs",
-                "ylabel": "exact match",
-                "logx": True,
+                "title": f"Claim 2: {title}",
+                "xlabel": xlabel,
+                "ylabel": "accuracy (mean, range over seeds)",
                 "series": series,
                 "note": stamp_text(r),
             }
         )
     return panels
+
+
+def _scaling_panels(r: dict) -> list[dict]:
+    """Claims 3 and 4: validation loss against size, and against seconds of training."""
+    names = ("lstm", "transformer")
+    return [
+        {
+            "title": "Claim 3: validation loss against size",
+            "xlabel": "parameters",
+            "ylabel": "validation loss (nats)",
+            "logx": True,
+            "logy": True,
+            "series": [_loss_by_size(r, name) for name in names],
+            "note": stamp_text(r),
+        },
+        {
+            "title": "Claim 4: validation loss against training time",
+            "xlabel": "seconds of training",
+            "ylabel": "validation loss (nats)",
+            "series": [_loss_by_time(r, name) for name in names],
+            "note": stamp_text(r),
+        },
+    ]
+
+
+def _loss_by_size(r: dict, name: str) -> dict:
+    """Family ``name``'s final validation loss at each rung (spread over seeds)."""
+    rows = _rows(r, model=name)
+    rungs = sorted({x["rung"] for x in rows})
+    by = [[x for x in rows if x["rung"] == k] for k in rungs]
+    return _series(
+        name,
+        [g[0]["params"] for g in by],
+        [spread(x["final_loss"] for x in g) for g in by],
+    )
+
+
+def _loss_by_time(r: dict, name: str) -> dict:
+    """Family ``name``'s validation-loss curve at the target rung against the seconds of
+    training (mean over seeds; the loss's range over seeds)."""
+    mine = [x for x in _rows(r, model=name) if x["rung"] == r["target"]["rung"]]
+    seconds = np.mean([x["curve"]["seconds"] for x in mine], axis=0)
+    losses = np.array([x["curve"]["loss"] for x in mine])
+    return {
+        "label": LABELS[name],
+        "x": seconds.tolist(),
+        "y": losses.mean(0).tolist(),
+        "lo": losses.min(0).tolist(),
+        "hi": losses.max(0).tolist(),
+    }
+
+
+def _order_panel(r: dict) -> dict:
+    """Claim 6c: accuracy on chapter 3's copy task against parameters, per family."""
+    series = []
+    for name in ("lstm", "transformer"):
+        rows = _rows(r, task="ch3_copy", model=name)
+        series.append(_series(name, [x["params"] for x in rows], [x["accuracy"] for x in rows]))
+    return {
+        "title": "Claim 6c: size needed for chapter 3's copy task",
+        "xlabel": "parameters",
+        "ylabel": "accuracy",
+        "logx": True,
+        "series": series,
+        "note": stamp_text(r),
+    }
+
+
+def _streaming_panels(r: dict) -> list[dict]:
+    """Claim 6a: memory kept between tokens, and next-token latency, against context."""
+    memory, latency = [], []
+    for name in _models(r):
+        rows = _rows(r, model=name)
+        x = [row["context"] for row in rows]
+        memory.append(
+            {"label": LABELS[name], "x": x, "y": [row["state_bytes"] / 1024 for row in rows]}
+        )
+        latency.append(_series(name, x, _median_spreads(rows, "step_ms")))
+        if "recompute_ms" in rows[0]:
+            latency.append(
+                _series(
+                    name,
+                    x,
+                    _median_spreads(rows, "recompute_ms"),
+                    f"{LABELS[name]}, no cache",
+                    dashed=True,
+                )
+            )
+    return [
+        {
+            "title": "Claim 6a: memory kept between tokens",
+            "xlabel": "context",
+            "ylabel": "KiB",
+            "logx": True,
+            "logy": True,
+            "series": memory,
+            "note": stamp_text(r),
+        },
+        {
+            "title": "Claim 6a: latency of the next token (batch 1)",
+            "xlabel": "context",
+            "ylabel": "ms",
+            "logx": True,
+            "logy": True,
+            "series": latency,
+            "note": stamp_text(r),
+        },
+    ]
+
+
+def _median_spreads(rows: list[dict], key: str) -> list[dict]:
+    """Each row's timing ``row[key]`` as a spread whose mean is its median."""
+    return [{"mean": row[key]["median"], **row[key]} for row in rows]
+
+
+def _lowdata_panel(r: dict) -> dict:
+    """Claim 6b: held-out exact match against the number of training pairs."""
+    series = []
+    for name in _models(r):
+        rows = _rows(r, model=name)
+        series.append(_series(name, [x["n_train"] for x in rows], [x["exact_match"] for x in rows]))
+    return {
+        "title": "Claim 6b: held-out exact match against training pairs",
+        "xlabel": "training pairs",
+        "ylabel": "exact match",
+        "logx": True,
+        "series": series,
+        "note": stamp_text(r),
+    }

@@ -4,6 +4,7 @@ and 10,000 pairs) for the same number of steps, scored on held-out dates."""
 
 from __future__ import annotations
 
+import functools
 import time
 
 import torch
@@ -50,45 +51,23 @@ def lowdata_suite(
     seeds, lrs = seeds_for(quick), lrs_for(quick)
     steps = steps or (40 if quick else 600)
     task = date_task()
-    pool = task.pairs(max(sizes), torch.Generator().manual_seed(7))
-    seen = {source for source, _ in pool}
-    test = [p for p in task.pairs(600, torch.Generator().manual_seed(8)) if p[0] not in seen]
-    test = test[: 100 if quick else 500]
+    pool, test = _date_sets(task, max(sizes), 100 if quick else 500)
     makers = seq2seq_pair(task, attention="bahdanau", max_len=64)
     params = {name: count_parameters(make()) for name, make in makers.items()}
 
     def train(name, lr, seed, n):
-        model = seeded(makers[name], seed, "cpu")
-        stream = fixed_set(task, pool[:n], torch.Generator().manual_seed(seed))
-        fit(model, stream, steps=steps, lr=lr, loss_fn=seq2seq_loss, progress=False)
-        return model
+        return _train(makers[name], task, pool[:n], steps, lr, seed)
 
-    def em(model, pairs):
-        return exact_match(model, pairs).float().mean().item()
-
-    sweeps = pick_lr(lambda name, lr: -em(train(name, lr, 0, sizes[0]), test), makers, lrs)
+    sweeps = pick_lr(
+        lambda name, lr: -_exact_match(train(name, lr, 0, sizes[0]), test), makers, lrs
+    )
     rows = []
     progress = tqdm(total=len(sizes) * len(makers) * len(seeds), desc="lowdata", leave=False)
     for n in sizes:
         for name in makers:
-            scores, fits, seconds = [], [], []
-            for seed in seeds:
-                start = time.perf_counter()
-                model = train(name, sweeps[name]["best"], seed, n)
-                seconds.append(time.perf_counter() - start)
-                scores.append(em(model, test))
-                fits.append(em(model, pool[: min(n, len(test))]))
-                progress.update()
-            rows.append(
-                {
-                    "model": name,
-                    "n_train": n,
-                    "epochs": steps * BATCH / n,
-                    "exact_match": spread(scores),
-                    "train_exact_match": spread(fits),
-                    "train_seconds": spread(seconds),
-                }
-            )
+            train_seed = functools.partial(train, name, sweeps[name]["best"], n=n)
+            scores = _seed_scores(train_seed, seeds, test, pool[: min(n, len(test))], progress)
+            rows.append({"model": name, "n_train": n, "epochs": steps * BATCH / n, **scores})
     progress.close()
     return cpu_result(
         "lowdata",
@@ -105,3 +84,43 @@ def lowdata_suite(
         lr_sweep=sweeps,
         rows=rows,
     )
+
+
+def _date_sets(task, n_pool: int, n_test: int) -> tuple[list, list]:
+    """A fixed pool of ``n_pool`` training dates (each training set is a prefix of it) and
+    up to ``n_test`` test dates whose source strings are all outside the pool."""
+    pool = task.pairs(n_pool, torch.Generator().manual_seed(7))
+    seen = {source for source, _ in pool}
+    test = [p for p in task.pairs(600, torch.Generator().manual_seed(8)) if p[0] not in seen]
+    return pool, test[:n_test]
+
+
+def _train(make, task, pairs: list, steps: int, lr: float, seed: int):
+    """``make()`` seeded with ``seed``, trained for ``steps`` at ``lr`` on ``pairs`` only."""
+    model = seeded(make, seed, "cpu")
+    stream = fixed_set(task, pairs, torch.Generator().manual_seed(seed))
+    fit(model, stream, steps=steps, lr=lr, loss_fn=seq2seq_loss, progress=False)
+    return model
+
+
+def _exact_match(model, pairs: list) -> float:
+    """The share of ``pairs`` that ``model`` translates exactly."""
+    return exact_match(model, pairs).float().mean().item()
+
+
+def _seed_scores(train, seeds, test: list, train_pairs: list, progress) -> dict:
+    """Spreads over ``seeds`` of the exact match of ``train(seed)`` on ``test`` and on
+    ``train_pairs``, and of its training seconds."""
+    scores, fits, seconds = [], [], []
+    for seed in seeds:
+        start = time.perf_counter()
+        model = train(seed)
+        seconds.append(time.perf_counter() - start)
+        scores.append(_exact_match(model, test))
+        fits.append(_exact_match(model, train_pairs))
+        progress.update()
+    return {
+        "exact_match": spread(scores),
+        "train_exact_match": spread(fits),
+        "train_seconds": spread(seconds),
+    }

@@ -6,6 +6,7 @@ chapter 3's copy-memory task."""
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import textwrap
 import time
@@ -84,6 +85,7 @@ def code_lines(objects) -> int:
 
 
 def _train(make, fn, options, steps, lr, seed):
+    """``make()`` seeded with ``seed``, trained for ``steps`` at ``lr`` on task ``fn``."""
     model = seeded(make, seed, "cpu")
     stream = task_stream(fn, 32, generator=torch.Generator().manual_seed(seed), **options)
     fit(model, stream, steps=steps, lr=lr, progress=False)
@@ -91,6 +93,7 @@ def _train(make, fn, options, steps, lr, seed):
 
 
 def _ladder_model(name: str, size: int):
+    """Family ``name`` at ``size`` (hidden units, or width) for chapter 3's copy task."""
     vocab = CH3_COPY["n_symbols"] + 2
     if name == "lstm":
         return RNNLM(RNNLMConfig(vocab_size=vocab, d_embed=8, hidden_size=size))
@@ -115,57 +118,16 @@ def order_suite(run_device="cpu", *, quick: bool = False, steps: int | None = No
     runs = len(seeds) * (3 * len(TASKS) + sum(map(len, ladder.values())))
     progress = tqdm(total=runs, desc="order", leave=False)
     rows, sweeps, params = [], {}, {}
-    for task, (fn, options) in TASKS.items():
-        vocab = options["n_symbols"] + 2
-        models = {}
-        for kind in ("none", "sinusoidal"):
-            pair = lm_pair(vocab, hidden=64, d_model=32, max_len=64, positional=kind)
-            models["lstm"] = pair["lstm"]
-            models[f"transformer-{kind}"] = pair["transformer"]
+    for task, (_, options) in TASKS.items():
+        models = _position_variants(options["n_symbols"] + 2)
         params[task] = {name: count_parameters(make()) for name, make in models.items()}
-        test = fn(1000, generator=torch.Generator().manual_seed(123), **options)
-        sweeps[task] = pick_lr(
-            lambda name, lr, fn=fn, options=options, test=test, models=models: (
-                -evaluate(_train(models[name], fn, options, steps, lr, 0), [test])[1]
-            ),
-            models,
-            lrs,
-        )
-        for name, make in models.items():
-            scores = []
-            for seed in seeds:
-                model = _train(make, fn, options, steps, sweeps[task][name]["best"], seed)
-                scores.append(evaluate(model, [test])[1])
-                progress.update()
-            rows.append({"task": task, "model": name, "accuracy": spread(scores)})
-    test = copy_memory(1000, generator=torch.Generator().manual_seed(123), **CH3_COPY)
-    for name, sizes in ladder.items():
-        lr = sweeps["reverse"]["lstm" if name == "lstm" else "transformer-sinusoidal"]["best"]
-        for size in sizes:
-            scores, seconds = [], []
-            for seed in seeds:
-                start = time.perf_counter()
-                model = _train(
-                    lambda name=name, size=size: _ladder_model(name, size),
-                    copy_memory,
-                    CH3_COPY,
-                    ladder_steps,
-                    lr,
-                    seed,
-                )
-                seconds.append(time.perf_counter() - start)
-                scores.append(evaluate(model, [test])[1])
-                progress.update()
-            rows.append(
-                {
-                    "task": "ch3_copy",
-                    "model": name,
-                    "size": size,
-                    "params": count_parameters(model),
-                    "accuracy": spread(scores),
-                    "train_seconds": spread(seconds),
-                }
-            )
+        sweeps[task], task_rows = _task_rows(task, models, seeds, lrs, steps, progress)
+        rows += task_rows
+    lr_of = {
+        name: sweeps["reverse"]["lstm" if name == "lstm" else "transformer-sinusoidal"]["best"]
+        for name in ladder
+    }
+    rows += _ladder_rows(ladder, lr_of, seeds, ladder_steps, progress)
     progress.close()
     return cpu_result(
         "order",
@@ -185,6 +147,66 @@ def order_suite(run_device="cpu", *, quick: bool = False, steps: int | None = No
         code_lines={name: code_lines(objects) for name, objects in CODE.items()},
         rows=rows,
     )
+
+
+def _position_variants(vocab: int) -> dict:
+    """Makers of the LSTM and of a Transformer without and with sinusoidal positions, the
+    Transformers sized to match the LSTM."""
+    models = {}
+    for kind in ("none", "sinusoidal"):
+        pair = lm_pair(vocab, hidden=64, d_model=32, max_len=64, positional=kind)
+        models["lstm"] = pair["lstm"]
+        models[f"transformer-{kind}"] = pair["transformer"]
+    return models
+
+
+def _task_rows(task: str, models: dict, seeds, lrs, steps: int, progress) -> tuple[dict, list]:
+    """The learning-rate sweep on order-sensitive ``task`` and one accuracy row per model
+    (over ``seeds``, on 1,000 fixed test examples)."""
+    fn, options = TASKS[task]
+    test = fn(1000, generator=torch.Generator().manual_seed(123), **options)
+    sweep = pick_lr(
+        lambda name, lr: -evaluate(_train(models[name], fn, options, steps, lr, 0), [test])[1],
+        models,
+        lrs,
+    )
+    rows = []
+    for name, make in models.items():
+        scores = []
+        for seed in seeds:
+            model = _train(make, fn, options, steps, sweep[name]["best"], seed)
+            scores.append(evaluate(model, [test])[1])
+            progress.update()
+        rows.append({"task": task, "model": name, "accuracy": spread(scores)})
+    return sweep, rows
+
+
+def _ladder_rows(ladder: dict, lr_of: dict, seeds, steps: int, progress) -> list[dict]:
+    """Chapter 3's copy task at each size of ``ladder``, each family at its rate
+    ``lr_of[name]``: accuracy and training seconds over ``seeds``, one row per size."""
+    test = copy_memory(1000, generator=torch.Generator().manual_seed(123), **CH3_COPY)
+    rows = []
+    for name, sizes in ladder.items():
+        for size in sizes:
+            scores, seconds = [], []
+            for seed in seeds:
+                start = time.perf_counter()
+                make = functools.partial(_ladder_model, name, size)
+                model = _train(make, copy_memory, CH3_COPY, steps, lr_of[name], seed)
+                seconds.append(time.perf_counter() - start)
+                scores.append(evaluate(model, [test])[1])
+                progress.update()
+            rows.append(
+                {
+                    "task": "ch3_copy",
+                    "model": name,
+                    "size": size,
+                    "params": count_parameters(model),
+                    "accuracy": spread(scores),
+                    "train_seconds": spread(seconds),
+                }
+            )
+    return rows
 
 
 def smallest_solving(result: dict) -> dict[str, dict | None]:

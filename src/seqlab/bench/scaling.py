@@ -106,66 +106,16 @@ def scaling_suite(run_device="cpu", *, quick: bool = False, steps: int | None = 
     seeds, lrs = seeds_for(quick), lrs_for(quick)
     steps = steps or (40 if quick else 500)
     eval_every = max(steps // 10, 1)
-    vocab, train_ids, valid = char_lm_data(quick)
+    data = char_lm_data(quick)
+    vocab = data[0]
     pairs = [lm_pair(len(vocab), hidden=h, d_model=d, max_len=SEQ_LEN) for h, d in rungs]
-
-    def train(make, lr, seed, evaluate=True):
-        model = seeded(make, seed, "cpu")
-        generator = torch.Generator().manual_seed(seed)
-        batches = text_batches(
-            train_ids, BATCH, SEQ_LEN, vocab_size=len(vocab), generator=generator
-        )
-        history = fit(
-            model,
-            batches,
-            steps=steps,
-            lr=lr,
-            progress=False,
-            eval_batches=valid,
-            eval_every=eval_every if evaluate else None,
-        )
-        return model, history
-
     middle = len(rungs) // 2
     sweeps = pick_lr(
-        lambda name, lr: train(pairs[middle][name], lr, 0, evaluate=False)[1].eval_loss[-1],
+        lambda name, lr: _train(pairs[middle][name], data, steps, lr, 0)[1].eval_loss[-1],
         ["lstm", "transformer"],
         lrs,
     )
-    rows = []
-    progress = tqdm(total=2 * len(rungs) * len(seeds), desc="scaling", leave=False)
-    for rung, pair in enumerate(pairs):
-        for name, make in pair.items():
-            for seed in seeds:
-                start = time.perf_counter()
-                model, history = train(make, sweeps[name]["best"], seed)
-                rows.append(
-                    {
-                        "model": name,
-                        "rung": rung,
-                        "seed": seed,
-                        "params": count_parameters(model),
-                        "matmul_params": matmul_params(model),
-                        "flops": train_flops(model, steps * BATCH * SEQ_LEN, SEQ_LEN),
-                        "final_loss": history.eval_loss[-1],
-                        "seconds": time.perf_counter() - start,
-                        "curve": {
-                            "steps": history.eval_steps,
-                            "loss": history.eval_loss,
-                            "seconds": [sum(history.seconds[:step]) for step in history.eval_steps],
-                        },
-                    }
-                )
-                progress.update()
-    progress.close()
-    fits = {}
-    for name in ("lstm", "transformer"):
-        mine = [r for r in rows if r["model"] == name]
-        losses = [r["final_loss"] for r in mine]
-        fits[name] = {
-            "params": power_law_fit([r["params"] for r in mine], losses),
-            "flops": power_law_fit([r["flops"] for r in mine], losses),
-        }
+    rows = _scaling_rows(pairs, sweeps, seeds, data, steps, eval_every)
     return cpu_result(
         "scaling",
         seeds,
@@ -185,10 +135,78 @@ def scaling_suite(run_device="cpu", *, quick: bool = False, steps: int | None = 
             for name in pair
         },
         lr_sweep=sweeps,
-        fits=fits,
+        fits=_power_law_fits(rows),
         target=_target(rows, rungs),
         rows=rows,
     )
+
+
+def _train(make, data, steps: int, lr: float, seed: int, eval_every: int | None = None):
+    """``(model, history)`` of ``make()`` seeded with ``seed`` and trained for ``steps`` at
+    ``lr`` on the corpus of ``data`` (:func:`char_lm_data`), evaluated every ``eval_every``
+    steps (``None``: at the end only)."""
+    vocab, train_ids, valid = data
+    model = seeded(make, seed, "cpu")
+    generator = torch.Generator().manual_seed(seed)
+    batches = text_batches(train_ids, BATCH, SEQ_LEN, vocab_size=len(vocab), generator=generator)
+    history = fit(
+        model,
+        batches,
+        steps=steps,
+        lr=lr,
+        progress=False,
+        eval_batches=valid,
+        eval_every=eval_every,
+    )
+    return model, history
+
+
+def _scaling_rows(pairs, sweeps, seeds, data, steps: int, eval_every: int) -> list[dict]:
+    """Train each family of each rung's pair with each seed at its swept rate; a row each."""
+    rows = []
+    progress = tqdm(total=2 * len(pairs) * len(seeds), desc="scaling", leave=False)
+    for rung, pair in enumerate(pairs):
+        for name, make in pair.items():
+            for seed in seeds:
+                start = time.perf_counter()
+                model, history = _train(make, data, steps, sweeps[name]["best"], seed, eval_every)
+                rows.append(_scaling_row(name, rung, seed, model, history, steps, start))
+                progress.update()
+    progress.close()
+    return rows
+
+
+def _scaling_row(name, rung, seed, model, history, steps: int, start: float) -> dict:
+    """One trained model's row: its sizes, estimated FLOPs, final loss and loss curve
+    (``seconds`` since ``start``)."""
+    return {
+        "model": name,
+        "rung": rung,
+        "seed": seed,
+        "params": count_parameters(model),
+        "matmul_params": matmul_params(model),
+        "flops": train_flops(model, steps * BATCH * SEQ_LEN, SEQ_LEN),
+        "final_loss": history.eval_loss[-1],
+        "seconds": time.perf_counter() - start,
+        "curve": {
+            "steps": history.eval_steps,
+            "loss": history.eval_loss,
+            "seconds": [sum(history.seconds[:step]) for step in history.eval_steps],
+        },
+    }
+
+
+def _power_law_fits(rows: list[dict]) -> dict:
+    """Per family, :func:`power_law_fit` of final loss against parameters and FLOPs."""
+    fits = {}
+    for name in ("lstm", "transformer"):
+        mine = [r for r in rows if r["model"] == name]
+        losses = [r["final_loss"] for r in mine]
+        fits[name] = {
+            "params": power_law_fit([r["params"] for r in mine], losses),
+            "flops": power_law_fit([r["flops"] for r in mine], losses),
+        }
+    return fits
 
 
 def _target(rows: list[dict], rungs) -> dict:

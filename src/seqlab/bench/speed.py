@@ -139,34 +139,10 @@ def speed_suite(
         model.to(run_device)
         memory = None
         if run_device.type == "cpu":
-            memory = probe_in_subprocess(
-                "seqlab.bench.speed.train_memory_probe",
-                {
-                    "model": name,
-                    "size": sizes[name],
-                    "lengths": lengths,
-                    "batch_size": batch_size,
-                    "threads": torch.get_num_threads(),
-                },
-            )
+            memory = _cpu_memory(name, sizes[name], lengths, batch_size)
         for k, length in enumerate(lengths):
-            tokens = torch.randint(3, VOCAB, (batch_size, length), device=run_device)
-            forward, train_step = _calls(name, model, tokens)
-            if run_device.type == "cuda":
-                torch.cuda.reset_peak_memory_stats(run_device)
-            row = {
-                "model": name,
-                "length": length,
-                "batch_size": batch_size,
-                "train_ms": time_ms(train_step, run_device, repeats=repeats),
-                "sequential_steps": sequential_steps(name, model, length),
-            }
-            if run_device.type == "cuda":
-                row["peak_memory_bytes"] = torch.cuda.max_memory_allocated(run_device)
-            else:
-                row["peak_memory_bytes"] = memory[k]
-            with torch.no_grad():
-                row["forward_ms"] = time_ms(forward, run_device, repeats=repeats)
+            cpu_memory = None if run_device.type == "cuda" else memory[k]
+            row = _speed_row(name, model, length, batch_size, repeats, run_device, cpu_memory)
             rows.append(row)
             progress.update()
         model.cpu()
@@ -187,3 +163,40 @@ def speed_suite(
         "params": params,
         "rows": rows,
     }
+
+
+def _cpu_memory(name: str, size: int, lengths: list[int], batch_size: int) -> list[int | None]:
+    """:func:`train_memory_probe` of model ``name`` at each length, in a fresh process."""
+    return probe_in_subprocess(
+        "seqlab.bench.speed.train_memory_probe",
+        {
+            "model": name,
+            "size": size,
+            "lengths": lengths,
+            "batch_size": batch_size,
+            "threads": torch.get_num_threads(),
+        },
+    )
+
+
+def _speed_row(name, model, length, batch_size, repeats, run_device, cpu_memory) -> dict:
+    """Time a training step and a forward pass of ``model`` at ``length``; with its
+    critical path and peak memory (CUDA's own count, else ``cpu_memory`` as probed)."""
+    tokens = torch.randint(3, VOCAB, (batch_size, length), device=run_device)
+    forward, train_step = _calls(name, model, tokens)
+    if run_device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(run_device)
+    row = {
+        "model": name,
+        "length": length,
+        "batch_size": batch_size,
+        "train_ms": time_ms(train_step, run_device, repeats=repeats),
+        "sequential_steps": sequential_steps(name, model, length),
+    }
+    if run_device.type == "cuda":
+        row["peak_memory_bytes"] = torch.cuda.max_memory_allocated(run_device)
+    else:
+        row["peak_memory_bytes"] = cpu_memory
+    with torch.no_grad():
+        row["forward_ms"] = time_ms(forward, run_device, repeats=repeats)
+    return row

@@ -86,55 +86,10 @@ def streaming_suite(
     repeats = 3 if quick else 7
     budget_seconds = 3.0 if quick else 30.0
     makers = lm_pair(VOCAB, hidden=128, d_model=64, max_len=max(contexts) + 8)
-    rows = []
     progress = tqdm(total=2 * len(contexts) + 2 * len(seeds), desc="streaming", leave=False)
-    for name, make in makers.items():
-        model = seeded(make, 0, "cpu").eval()
-        for context in contexts:
-            tokens = torch.randint(
-                3, VOCAB, (1, context), generator=torch.Generator().manual_seed(0)
-            )
-            calls = next_token_calls(model, tokens)
-            row = {
-                "model": name,
-                "context": context,
-                "state_bytes": state_bytes(read_context(model, tokens)),
-                "step_ms": time_ms(calls["step"], "cpu", repeats=repeats),
-            }
-            if "recompute" in calls:
-                row["recompute_ms"] = time_ms(calls["recompute"], "cpu", repeats=repeats)
-            rows.append(row)
-            progress.update()
-    vocab, train_ids, valid = char_lm_data(quick)
-    char_makers = lm_pair(len(vocab), hidden=128, d_model=64, max_len=SEQ_LEN)
+    rows = _cost_rows(makers, contexts, repeats, progress)
     lrs = lrs_for(quick)
-
-    def train_in_budget(name, lr, seed):
-        model = seeded(char_makers[name], seed, "cpu")
-        generator = torch.Generator().manual_seed(seed)
-        batches = text_batches(
-            train_ids, BATCH, SEQ_LEN, vocab_size=len(vocab), generator=generator
-        )
-        return fit(
-            model,
-            batches,
-            time_budget=budget_seconds,
-            lr=lr,
-            progress=False,
-            eval_batches=valid,
-        )
-
-    sweeps = pick_lr(lambda name, lr: train_in_budget(name, lr, 0).eval_loss[-1], char_makers, lrs)
-    budget = {}
-    for name in char_makers:
-        histories = []
-        for seed in seeds:
-            histories.append(train_in_budget(name, sweeps[name]["best"], seed))
-            progress.update()
-        budget[name] = {
-            "valid_loss": spread(h.eval_loss[-1] for h in histories),
-            "steps": spread(h.steps for h in histories),
-        }
+    sweeps, budget = _budget_quality(char_lm_data(quick), budget_seconds, lrs, seeds, progress)
     progress.close()
     return cpu_result(
         "streaming",
@@ -152,4 +107,67 @@ def streaming_suite(
         lr_sweep=sweeps,
         budget=budget,
         rows=rows,
+    )
+
+
+def _cost_rows(makers: dict, contexts: list[int], repeats: int, progress) -> list[dict]:
+    """For each model and context: bytes kept for the next token and the time to produce
+    it from that state (and, for a Transformer, by recomputing the whole context)."""
+    rows = []
+    for name, make in makers.items():
+        model = seeded(make, 0, "cpu").eval()
+        for context in contexts:
+            tokens = torch.randint(
+                3, VOCAB, (1, context), generator=torch.Generator().manual_seed(0)
+            )
+            calls = next_token_calls(model, tokens)
+            row = {
+                "model": name,
+                "context": context,
+                "state_bytes": state_bytes(read_context(model, tokens)),
+                "step_ms": time_ms(calls["step"], "cpu", repeats=repeats),
+            }
+            if "recompute" in calls:
+                row["recompute_ms"] = time_ms(calls["recompute"], "cpu", repeats=repeats)
+            rows.append(row)
+            progress.update()
+    return rows
+
+
+def _budget_quality(data, budget_seconds: float, lrs, seeds, progress) -> tuple[dict, dict]:
+    """The learning-rate sweep and, per family, the validation loss and steps reached in
+    ``budget_seconds`` of training on the corpus of ``data``, over ``seeds``."""
+    char_makers = lm_pair(len(data[0]), hidden=128, d_model=64, max_len=SEQ_LEN)
+
+    def train(name, lr, seed):
+        return _train_in_budget(char_makers[name], data, budget_seconds, lr, seed)
+
+    sweeps = pick_lr(lambda name, lr: train(name, lr, 0).eval_loss[-1], char_makers, lrs)
+    budget = {}
+    for name in char_makers:
+        histories = []
+        for seed in seeds:
+            histories.append(train(name, sweeps[name]["best"], seed))
+            progress.update()
+        budget[name] = {
+            "valid_loss": spread(h.eval_loss[-1] for h in histories),
+            "steps": spread(h.steps for h in histories),
+        }
+    return sweeps, budget
+
+
+def _train_in_budget(make, data, budget_seconds: float, lr: float, seed: int):
+    """The history of ``make()`` seeded with ``seed`` and trained at ``lr`` for
+    ``budget_seconds`` on the corpus of ``data`` (``char_lm_data``), evaluated at the end."""
+    vocab, train_ids, valid = data
+    model = seeded(make, seed, "cpu")
+    generator = torch.Generator().manual_seed(seed)
+    batches = text_batches(train_ids, BATCH, SEQ_LEN, vocab_size=len(vocab), generator=generator)
+    return fit(
+        model,
+        batches,
+        time_budget=budget_seconds,
+        lr=lr,
+        progress=False,
+        eval_batches=valid,
     )
