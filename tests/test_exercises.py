@@ -314,3 +314,32 @@ def test_chapter_0_matmul_checker_accepts_right_and_rejects_wrong():
     assert not macs and "multiply-adds" in macs.message
     assert not check_matmul_flops(256**2, quiet=True)
     assert not check_matmul_flops("fast", quiet=True)
+
+
+def test_each_chapter_module_holds_the_checkers_its_notebook_uses():
+    import importlib
+    import re
+    from pathlib import Path
+
+    import seqlab.exercises
+
+    exported = set(seqlab.exercises.__all__)
+    for notebook in sorted(Path(__file__).parents[1].glob("notebooks/[0-9][0-9]_*.ipynb")):
+        module = importlib.import_module(f"seqlab.exercises.ch{notebook.name[:2]}")
+        used = set(re.findall(r"\bcheck_[a-z_]+", notebook.read_text()))
+        used -= {"check_close", "check_function"}  # the core, in seqlab.exercises itself
+        assert used <= set(module.__all__), f"{notebook.name}: {used - set(module.__all__)}"
+        assert set(module.__all__) <= exported, f"{module.__name__} is not re-exported"
+
+
+def test_numeric_checkers_take_any_kind_of_number_and_check_the_right_value_first():
+    import numpy as np
+
+    from seqlab.exercises import check_copy_chance, check_dot_variance, check_rnn_param_count
+
+    assert check_rnn_param_count(np.int64(640), quiet=True)
+    assert check_dot_variance(torch.tensor(16.0), quiet=True)
+    assert not check_dot_variance("16", quiet=True)
+    # where a typical mistake equals the right value, the right value wins
+    assert check_dot_variance(1, d=1, quiet=True)
+    assert check_copy_chance(0.1, length=1, quiet=True)

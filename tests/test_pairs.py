@@ -234,25 +234,25 @@ def test_copy_task_is_deterministic_and_fixed_length_by_default():
 
 
 @pytest.mark.parametrize(
-    ("args", "kwargs", "match"),
+    ("args", "kwargs", "error", "match"),
     [
-        ((0,), {}, "min_length must be a positive int, got 0"),
-        ((True,), {}, "min_length must be a positive int, got True"),
-        ((2, 0), {}, "max_length must be a positive int, got 0"),
-        ((5, 3), {}, r"max_length \(3\) must be >= min_length \(5\)"),
-        ((3,), {"n_symbols": 1}, r"n_symbols must be an int in \[2, 26\], got 1"),
-        ((3,), {"n_symbols": 27}, r"n_symbols must be an int in \[2, 26\], got 27"),
+        ((0,), {}, ValueError, "min_length must be a positive int, got 0"),
+        ((True,), {}, TypeError, "min_length must be a positive int, got True"),
+        ((2, 0), {}, ValueError, "max_length must be a positive int, got 0"),
+        ((5, 3), {}, ValueError, r"max_length \(3\) must be >= min_length \(5\)"),
+        ((3,), {"n_symbols": 1}, ValueError, r"n_symbols must be an int in \[2, 26\], got 1"),
+        ((3,), {"n_symbols": 27}, ValueError, r"n_symbols must be an int in \[2, 26\], got 27"),
     ],
 )
-def test_copy_task_errors(args, kwargs, match):
-    with pytest.raises(ValueError, match=match):
+def test_copy_task_errors(args, kwargs, error, match):
+    with pytest.raises(error, match=match):
         copy_task(*args, **kwargs)
 
 
 def test_pairs_needs_a_positive_int():
     task = copy_task(3)
-    for n in (0, -1, True, 2.0):
-        with pytest.raises(ValueError, match="n must be a positive int"):
+    for n, error in ((0, ValueError), (-1, ValueError), (True, TypeError), (2.0, TypeError)):
+        with pytest.raises(error, match="n must be a positive int"):
             task.pairs(n, gen())
 
 

@@ -36,20 +36,34 @@ def _is_int(value) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
-def integer(name: str, value, minimum: int = 1, expected: str | None = None) -> int:
-    """``value`` as an int ``>= minimum`` (a positive int by default).
+def integer(
+    name: str, value, minimum: int = 1, maximum: int | None = None, expected: str | None = None
+) -> int:
+    """``value`` as an int ``>= minimum`` (a positive int by default) and, if ``maximum``
+    is given, ``<= maximum``.
 
     A NumPy integer, or a 0-d integer tensor such as ``lengths.max()``, is accepted.
     ``expected`` replaces the wording of the requirement in the message.
     """
     if isinstance(value, torch.Tensor) and value.dim() == 0 and not value.is_floating_point():
         value = value.item()
-    if expected is None:
+    if expected is None and maximum is not None:
+        expected = f"an int in [{minimum}, {maximum}]"
+    elif expected is None:
         expected = "a positive int" if minimum == 1 else f"an int >= {minimum}"
     if not _is_int(value):
         raise TypeError(f"{name} must be {expected}, got {value!r}")
-    if value < minimum:
+    if value < minimum or (maximum is not None and value > maximum):
         raise ValueError(f"{name} must be {expected}, got {value}")
+    return int(value)
+
+
+def index(name: str, value, count: int) -> int:
+    """``value`` as a position among ``count`` items: an int in ``[0, count)``."""
+    if not _is_int(value):
+        raise TypeError(f"{name} must be an int, got {value!r:.60}")
+    if not 0 <= value < count:
+        raise ValueError(f"{name} must be in [0, {count - 1}], got {value}")
     return int(value)
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import torch
 
+from seqlab import _checks
 from seqlab.attention import padding_mask
 from seqlab.data.text import CharVocab
 
@@ -152,8 +153,7 @@ class PairTask:
 
     def pairs(self, n: int, generator: torch.Generator | None = None) -> list[tuple[str, str]]:
         """``n`` fresh (source, target) string pairs."""
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise ValueError(f"n must be a positive int, got {n!r}")
+        n = _checks.integer("n", n)
         return [self._sample(generator) for _ in range(n)]
 
     def check_vocab_sizes(self, src_vocab: int, tgt_vocab: int) -> None:
@@ -258,14 +258,11 @@ def copy_task(
 
     Scores: perfect exact match 1.0; chance ``n_symbols ** -length``.
     """
-    max_length = min_length if max_length is None else max_length
-    for name, value in (("min_length", min_length), ("max_length", max_length)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    min_length = _checks.integer("min_length", min_length)
+    max_length = min_length if max_length is None else _checks.integer("max_length", max_length)
     if max_length < min_length:
         raise ValueError(f"max_length ({max_length}) must be >= min_length ({min_length})")
-    if isinstance(n_symbols, bool) or not isinstance(n_symbols, int) or not 2 <= n_symbols <= 26:
-        raise ValueError(f"n_symbols must be an int in [2, 26], got {n_symbols!r}")
+    n_symbols = _checks.integer("n_symbols", n_symbols, 2, 26)
     letters = "abcdefghijklmnopqrstuvwxyz"[:n_symbols]
 
     def sample(generator):

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 
 import torch
 
+from seqlab import _checks
 from seqlab.data.batch import TaskBatch
 
 __all__ = [
@@ -27,12 +28,6 @@ __all__ = [
     "sort_task",
     "task_stream",
 ]
-
-
-def _positive(name: str, value, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
-    return value
 
 
 def _blank_target(x: torch.Tensor, answer: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -65,10 +60,10 @@ def copy_memory(
 
     Scores (accuracy on the masked positions): perfect 1.0; chance ``1 / n_symbols``.
     """
-    _positive("batch_size", batch_size)
-    _positive("n_symbols", n_symbols, 2)
-    _positive("length", length)
-    _positive("lag", lag)
+    batch_size = _checks.integer("batch_size", batch_size)
+    n_symbols = _checks.integer("n_symbols", n_symbols, 2)
+    length = _checks.integer("length", length)
+    lag = _checks.integer("lag", lag)
     symbols = torch.randint(1, n_symbols + 1, (batch_size, length), generator=generator)
     x = torch.zeros(batch_size, 2 * length + lag, dtype=torch.long)
     x[:, :length] = symbols
@@ -90,8 +85,8 @@ def adding_problem(
 
     Scores (mean squared error): perfect 0; predicting the constant 1 gives 1/6.
     """
-    _positive("batch_size", batch_size)
-    _positive("length", length, 2)
+    batch_size = _checks.integer("batch_size", batch_size)
+    length = _checks.integer("length", length, 2)
     values = torch.rand(batch_size, length, generator=generator)
     half = length // 2
     first = torch.randint(0, half, (batch_size,), generator=generator)
@@ -106,9 +101,9 @@ def adding_problem(
 
 
 def _symbols_then_answer(batch_size, n_symbols, length, generator, answer_fn) -> TaskBatch:
-    _positive("batch_size", batch_size)
-    _positive("n_symbols", n_symbols, 2)
-    _positive("length", length)
+    batch_size = _checks.integer("batch_size", batch_size)
+    n_symbols = _checks.integer("n_symbols", n_symbols, 2)
+    length = _checks.integer("length", length)
     symbols = torch.randint(1, n_symbols + 1, (batch_size, length), generator=generator)
     x = torch.zeros(batch_size, 2 * length + 1, dtype=torch.long)
     x[:, :length] = symbols
@@ -143,9 +138,9 @@ def previous_token(
 
     Shape: x, y, mask ``(B, length)``. Scores: perfect 1.0; chance ``1 / n_symbols``.
     """
-    _positive("batch_size", batch_size)
-    _positive("n_symbols", n_symbols, 2)
-    _positive("length", length, 2)
+    batch_size = _checks.integer("batch_size", batch_size)
+    n_symbols = _checks.integer("n_symbols", n_symbols, 2)
+    length = _checks.integer("length", length, 2)
     x = torch.randint(1, n_symbols + 1, (batch_size, length), generator=generator)
     y = torch.zeros_like(x)
     y[:, 1:] = x[:, :-1]
@@ -166,9 +161,9 @@ def mirror_task(
 
     Shape: x, y, mask ``(B, length)``. Scores: perfect 1.0; chance ``1 / n_symbols``.
     """
-    _positive("batch_size", batch_size)
-    _positive("n_symbols", n_symbols, 2)
-    _positive("length", length)
+    batch_size = _checks.integer("batch_size", batch_size)
+    n_symbols = _checks.integer("n_symbols", n_symbols, 2)
+    length = _checks.integer("length", length)
     x = torch.randint(1, n_symbols + 1, (batch_size, length), generator=generator)
     mask = torch.ones_like(x, dtype=torch.bool)
     return TaskBatch(x, x.flip(1), mask, n_symbols + 1, n_symbols + 1)
@@ -209,10 +204,10 @@ def associative_recall(
     Scores: perfect 1.0; chance ``1 / n_values`` (``1 / n_pairs`` for a model that
     knows the answer is one of the values shown).
     """
-    _positive("batch_size", batch_size)
-    _positive("n_keys", n_keys)
-    _positive("n_values", n_values)
-    _positive("n_pairs", n_pairs)
+    batch_size = _checks.integer("batch_size", batch_size)
+    n_keys = _checks.integer("n_keys", n_keys)
+    n_values = _checks.integer("n_values", n_values)
+    n_pairs = _checks.integer("n_pairs", n_pairs)
     if n_pairs > n_keys:
         raise ValueError(f"n_pairs must be <= n_keys (keys are distinct), got {n_pairs} > {n_keys}")
     scores = torch.rand(batch_size, n_keys, generator=generator)
@@ -263,7 +258,8 @@ def task_stream(
 
 def masked_accuracy(logits: torch.Tensor, batch: TaskBatch) -> float:
     """Share of masked positions where ``logits`` ``(B, L, C)`` pick the target class."""
-    if logits.dim() != 3 or logits.shape[:2] != batch.y.shape:
+    _checks.tensor("logits", logits, "(B, L, C)", dims=3)
+    if logits.shape[:2] != batch.y.shape:
         raise ValueError(
             f"logits must have shape (B, L, C) with (B, L) = {tuple(batch.y.shape)}, "
             f"got {tuple(logits.shape)}"

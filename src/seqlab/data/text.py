@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 
 import torch
 
+from seqlab import _checks
 from seqlab.data.batch import TaskBatch
 
 __all__ = ["CORPUS_SOURCE", "CharVocab", "corpus_splits", "load_corpus", "text_batches"]
@@ -159,11 +160,9 @@ def text_batches(
         :class:`~seqlab.data.tasks.TaskBatch` with ``x`` ``(B, seq_len)``, ``y`` the same
         windows shifted by one character, ``mask`` all True.
     """
-    if not isinstance(ids, torch.Tensor) or ids.dim() != 1:
-        raise ValueError("ids must be a 1-D tensor of character ids")
-    for name, value in (("batch_size", batch_size), ("seq_len", seq_len)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    _checks.tensor("ids", ids, "(length,) of character ids", dims=1)
+    batch_size = _checks.integer("batch_size", batch_size)
+    seq_len = _checks.integer("seq_len", seq_len)
     if len(ids) < seq_len + 1:
         raise ValueError(f"the text has {len(ids)} ids, fewer than seq_len + 1 = {seq_len + 1}")
 

@@ -1,4 +1,7 @@
-"""Shared by the widgets: argument checks (clear errors at construction) and styles."""
+"""Shared by the widgets: checks of their data (clear errors at construction) and styles.
+
+Checks of single arguments (an index, a digit count) are :mod:`seqlab._checks`'s.
+"""
 
 from __future__ import annotations
 
@@ -42,15 +45,6 @@ def as_labels(labels, name: str, count: int, what: str) -> list[str]:
     if len(labels) != count:
         raise ValueError(f"{name} has {len(labels)} labels but {what} has {count}")
     return labels
-
-
-def check_index(index, count: int) -> int:
-    """``index`` as an int in ``[0, count)``."""
-    if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
-        raise TypeError(f"index must be an int, got {type(index).__name__}")
-    if not 0 <= index < count:
-        raise ValueError(f"index must be in [0, {count - 1}], got {index}")
-    return int(index)
 
 
 def front_end(name: str) -> tuple[str, str]:

@@ -8,7 +8,8 @@ import anywidget
 import numpy as np
 import traitlets
 
-from seqlab.widgets._validate import as_float_array, as_labels, check_index, front_end
+from seqlab import _checks
+from seqlab.widgets._validate import as_float_array, as_labels, front_end
 
 CONTROLS = ("slider", "dropdown")
 
@@ -100,7 +101,7 @@ class CurveExplorer(anywidget.AnyWidget):
             x=xs.tolist(),
             curves=[y.tolist() for y in ys],
             labels=labels,
-            index=check_index(index, len(ys)),
+            index=_checks.index("index", index, len(ys)),
             control=control,
             param_name=param_name,
             xlabel=xlabel,

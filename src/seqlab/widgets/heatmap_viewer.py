@@ -6,7 +6,8 @@ import anywidget
 import numpy as np
 import traitlets
 
-from seqlab.widgets._validate import as_float_array, as_labels, check_index, front_end
+from seqlab import _checks
+from seqlab.widgets._validate import as_float_array, as_labels, front_end
 
 
 def _per_matrix(labels, count: int, name: str) -> list:
@@ -114,14 +115,13 @@ class HeatmapViewer(anywidget.AnyWidget):
                 lo, hi = lo - 0.5, hi + 0.5
             else:
                 raise ValueError(f"vmin must be below vmax, got vmin={lo}, vmax={hi}")
-        if isinstance(digits, bool) or not isinstance(digits, int) or not 0 <= digits <= 8:
-            raise ValueError(f"digits must be an int in [0, 8], got {digits!r}")
+        digits = _checks.integer("digits", digits, 0, 8)
         super().__init__(
             matrices=[m.tolist() for m in mats],
             row_labels=rows,
             col_labels=cols,
             names=names,
-            index=check_index(index, len(mats)),
+            index=_checks.index("index", index, len(mats)),
             title=title,
             row_title=row_title,
             col_title=col_title,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import anywidget
 import traitlets
 
-from seqlab.widgets._validate import as_float_array, check_index, front_end
+from seqlab import _checks
+from seqlab.widgets._validate import as_float_array, front_end
 
 
 def _series(s, where: str, logx: bool, logy: bool) -> dict:
@@ -67,7 +68,7 @@ class PanelExplorer(anywidget.AnyWidget):
                     ],
                 }
             )
-        super().__init__(panels=checked, index=check_index(index, len(checked)))
+        super().__init__(panels=checked, index=_checks.index("index", index, len(checked)))
 
 
 __all__ = ["PanelExplorer"]
