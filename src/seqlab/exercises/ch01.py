@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import torch
 
-from seqlab.exercises import Feedback, check_number, check_close, check_function
+from seqlab.exercises import Feedback, check_close, check_function, check_number
 
 __all__ = ["check_rnn_param_count", "check_rnn_step", "check_uniform_perplexity"]
 

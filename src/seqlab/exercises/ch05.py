@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import torch
 
-from seqlab.exercises import Feedback, verdict, check_close, check_function
+from seqlab.exercises import Feedback, check_close, check_function, verdict
 
 __all__ = ["TOY_KEYS", "TOY_MASK", "TOY_QUERY", "check_additive_attention", "check_toy_attention"]
 

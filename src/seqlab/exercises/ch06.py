@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import torch
 
-from seqlab.exercises import Feedback, check_number, verdict, check_close
+from seqlab.exercises import Feedback, check_close, check_number, verdict
 
 __all__ = [
     "SCALED_TOY_KEYS",

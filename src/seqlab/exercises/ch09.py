@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import torch
 
-from seqlab.exercises import Feedback, check_number, check_function
+from seqlab.exercises import Feedback, check_function, check_number
 
 __all__ = ["check_encoder_layer_params", "check_layer_norm"]
 
