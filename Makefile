@@ -83,8 +83,10 @@ lint: env
 	$(BIN)/ruff check src tests book/_ext
 	$(BIN)/ruff format --check src tests book/_ext
 
+# The unit tests, then every docstring example in the package (pytest's doctests).
 unit: env
 	$(BIN)/python -m pytest -m "not site and not reader"
+	$(BIN)/python -m pytest -q --doctest-modules src/seqlab
 
 build: env
 	$(JB_BUILD)

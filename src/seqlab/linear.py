@@ -170,7 +170,7 @@ class LinearState:
 
 class LinearAttention(nn.Module):
     """Multi-head causal linear attention with the projections of
-    :class:`~seqlab.attention.MultiHeadAttention`.
+    :class:`~seqlab.self_attention.MultiHeadAttention`.
 
     Shape:
         ``x`` ``(B, L, d_model)`` -> ``(B, L, d_model)``; :meth:`step` takes one token

@@ -7,7 +7,7 @@ and the new state. For :class:`~seqlab.rnn.RNNLM`
 the state is the recurrent state; for :class:`~seqlab.transformer.TransformerLM` it is a
 :class:`~seqlab.self_attention.KVCache`. Either way each new token costs one step.
 
-Taught in chapter 1 (and used again in chapters 7 and 9).
+Used by ``RNNLM.generate`` (chapter 1) and ``TransformerLM.generate`` (chapters 7 and 9).
 """
 
 from __future__ import annotations
