@@ -58,6 +58,12 @@ def integer(
     return int(value)
 
 
+def sizes(**values) -> None:
+    """Each keyword argument is a positive int: ``sizes(d_model=64, n_heads=4)``."""
+    for name, value in values.items():
+        integer(name, value)
+
+
 def index(name: str, value, count: int) -> int:
     """``value`` as a position among ``count`` items: an int in ``[0, count)``."""
     if not _is_int(value):

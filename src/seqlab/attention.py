@@ -154,12 +154,7 @@ class AdditiveAttention(nn.Module):
 
     def __init__(self, query_size: int, key_size: int, attn_size: int):
         super().__init__()
-        for name, size in (
-            ("query_size", query_size),
-            ("key_size", key_size),
-            ("attn_size", attn_size),
-        ):
-            _checks.integer(name, size)
+        _checks.sizes(query_size=query_size, key_size=key_size, attn_size=attn_size)
         self.w_query = nn.Linear(query_size, attn_size, bias=False)
         self.w_key = nn.Linear(key_size, attn_size, bias=False)
         self.v = nn.Parameter(torch.empty(attn_size).uniform_(-1, 1) / attn_size**0.5)

@@ -230,13 +230,7 @@ class LinearTransformerLM(nn.Module):
     ):
         super().__init__()
         _checks.choice("positional", positional, ("sinusoidal", "none"), "'sinusoidal' or 'none'")
-        for name, value in (
-            ("vocab_size", vocab_size),
-            ("d_model", d_model),
-            ("d_ff", d_ff),
-            ("n_layers", n_layers),
-        ):
-            _checks.integer(name, value)
+        _checks.sizes(vocab_size=vocab_size, d_model=d_model, d_ff=d_ff, n_layers=n_layers)
         self.vocab_size = vocab_size
         self.embed = nn.Embedding(vocab_size, d_model)
         self.position = SinusoidalEncoding(max_len, d_model) if positional != "none" else None
@@ -340,13 +334,9 @@ class MinGRULM(nn.Module):
         self, vocab_size: int, d_embed: int = 32, hidden_size: int = 64, n_layers: int = 2
     ):
         super().__init__()
-        for name, value in (
-            ("vocab_size", vocab_size),
-            ("d_embed", d_embed),
-            ("hidden_size", hidden_size),
-            ("n_layers", n_layers),
-        ):
-            _checks.integer(name, value)
+        _checks.sizes(
+            vocab_size=vocab_size, d_embed=d_embed, hidden_size=hidden_size, n_layers=n_layers
+        )
         self.vocab_size = vocab_size
         self.embed = nn.Embedding(vocab_size, d_embed)
         self.inp = nn.Linear(d_embed, hidden_size)

@@ -14,6 +14,8 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import seaborn as sns
 
+from seqlab import _checks
+
 __all__ = [
     "PALETTE",
     "SEQUENTIAL",
@@ -72,11 +74,9 @@ def figure(ncols: int = 1, nrows: int = 1, width: float = 6.0, height: float = 3
     Returns:
         ``(fig, axes)``; ``axes`` is one ``Axes`` when the grid is 1×1, else an array.
     """
-    for name, value in (("ncols", ncols), ("nrows", nrows)):
-        if not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    _checks.sizes(ncols=ncols, nrows=nrows)
     for name, value in (("width", width), ("height", height)):
-        if not value > 0:
+        if _checks.number(name, value) <= 0:
             raise ValueError(f"{name} must be positive inches, got {value!r}")
     return plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows), squeeze=True)
 

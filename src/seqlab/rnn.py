@@ -114,12 +114,7 @@ class _Recurrent(nn.Module):
         batch_first: bool = True,
     ):
         super().__init__()
-        for name, value in (
-            ("input_size", input_size),
-            ("hidden_size", hidden_size),
-            ("num_layers", num_layers),
-        ):
-            _checks.integer(name, value)
+        _checks.sizes(input_size=input_size, hidden_size=hidden_size, num_layers=num_layers)
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first = bias, batch_first
         rows = self.gates * hidden_size

@@ -64,13 +64,6 @@ def _check_twin(module, twin_class):
     }
 
 
-def _add_feed_forward(layer, d_model: int, d_ff: int, dropout: float) -> None:
-    """The feed-forward block's parts under torch's names: d_model -> d_ff -> d_model."""
-    layer.linear1 = nn.Linear(d_model, d_ff)
-    layer.dropout = nn.Dropout(dropout)
-    layer.linear2 = nn.Linear(d_ff, d_model)
-
-
 def _copy_twin(ours: nn.Module, module: nn.Module) -> nn.Module:
     ref = module.linear1.weight
     ours.to(dtype=ref.dtype, device=ref.device)
@@ -78,22 +71,22 @@ def _copy_twin(ours: nn.Module, module: nn.Module) -> nn.Module:
     return ours
 
 
-class EncoderLayer(nn.Module):
-    """Self-attention and a feed-forward block, each with a residual connection and a
-    layer norm; equal to ``nn.TransformerEncoderLayer(..., batch_first=True)``.
+class _Layer(nn.Module):
+    """The parts of a Transformer layer, under torch's names so that ``from_torch``
+    copies a twin: self-attention (and, in a decoder layer, attention over the encoder's
+    output), the feed-forward block, and one layer norm and one dropout per sublayer.
 
     Args:
         d_model, n_heads, d_ff: widths of the residual stream, heads, and hidden layer of
             the feed-forward block.
         dropout: on the attention weights and after each sublayer, while training.
         norm_first: pre-LN (``True``) or post-LN (``False``, torch's default).
-        rotary: an optional :class:`~seqlab.positional.RotaryEmbedding` for the attention.
-
-    Shape:
-        x ``(B, L, d_model)``, mask bool broadcastable to ``(B, L, L)`` (True = may
-        attend) -> ``(B, L, d_model)``. With ``need_weights=True`` the attention weights
-        ``(B, n_heads, L, L)`` are kept in ``self.last_weights``.
+        rotary: an optional :class:`~seqlab.positional.RotaryEmbedding` for the
+            self-attention.
     """
+
+    cross = False  # True for the decoder layer: it also attends to the encoder's output
+    twin: type[nn.Module] = nn.Module
 
     def __init__(
         self,
@@ -109,17 +102,42 @@ class EncoderLayer(nn.Module):
         super().__init__()
         self.norm_first = norm_first
         self.self_attn = MultiHeadAttention(d_model, n_heads, dropout, rotary=rotary)
-        _add_feed_forward(self, d_model, d_ff, dropout)
-        # one layer norm and one dropout per sublayer (attention, feed-forward)
+        if self.cross:
+            self.multihead_attn = MultiHeadAttention(d_model, n_heads, dropout)  # over memory
+        # the feed-forward block: d_model -> d_ff -> d_model
+        self.linear1 = nn.Linear(d_model, d_ff)
+        self.dropout = nn.Dropout(dropout)
+        self.linear2 = nn.Linear(d_ff, d_model)
+        # a layer norm and a dropout for each sublayer's residual connection
         self.norm1 = nn.LayerNorm(d_model, eps=layer_norm_eps)
         self.norm2 = nn.LayerNorm(d_model, eps=layer_norm_eps)
+        if self.cross:
+            self.norm3 = nn.LayerNorm(d_model, eps=layer_norm_eps)
         self.dropout1, self.dropout2 = nn.Dropout(dropout), nn.Dropout(dropout)
+        if self.cross:
+            self.dropout3 = nn.Dropout(dropout)
         self.last_weights = None
 
     @classmethod
-    def from_torch(cls, module: nn.TransformerEncoderLayer) -> EncoderLayer:
+    def from_torch(cls, module: nn.Module):
         """A copy of ``module`` (same sizes, weights, norm placement, dtype and device)."""
-        return _copy_twin(cls(**_check_twin(module, nn.TransformerEncoderLayer)), module)
+        return _copy_twin(cls(**_check_twin(module, cls.twin)), module)
+
+
+class EncoderLayer(_Layer):
+    """Self-attention and a feed-forward block, each with a residual connection and a
+    layer norm; equal to ``nn.TransformerEncoderLayer(..., batch_first=True)``.
+
+    Args: see :class:`_Layer` (``d_model, n_heads, d_ff, dropout, norm_first``,
+    ``rotary``).
+
+    Shape:
+        x ``(B, L, d_model)``, mask bool broadcastable to ``(B, L, L)`` (True = may
+        attend) -> ``(B, L, d_model)``. With ``need_weights=True`` the attention weights
+        ``(B, n_heads, L, L)`` are kept in ``self.last_weights``.
+    """
+
+    twin = nn.TransformerEncoderLayer
 
     def _attend(self, x, mask, causal, need_weights, cache, layer):
         out, self.last_weights = self.self_attn(
@@ -127,16 +145,9 @@ class EncoderLayer(nn.Module):
         )
         return self.dropout1(out)
 
-    def forward(
-        self,
-        x: torch.Tensor,
-        mask: torch.Tensor | None = None,
-        *,
-        causal: bool = False,
-        need_weights: bool = False,
-        cache: KVCache | None = None,
-        layer: int = 0,
-    ) -> torch.Tensor:
+    def forward(self, x, mask=None, *, causal=False, need_weights=False, cache=None, layer=0):
+        """x ``(B, L, d_model)`` -> ``(B, L, d_model)``; the keywords are
+        :meth:`MultiHeadAttention.forward`'s (``layer`` indexes the ``cache``)."""
         args = (mask, causal, need_weights, cache, layer)
         if self.norm_first:
             x = x + self._attend(self.norm1(x), *args)
@@ -145,7 +156,7 @@ class EncoderLayer(nn.Module):
         return self.norm2(x + self.dropout2(_feed_forward(self, x)))
 
 
-class DecoderLayer(nn.Module):
+class DecoderLayer(_Layer):
     """Causal self-attention, attention over the encoder's output (``memory``), and a
     feed-forward block; equal to ``nn.TransformerDecoderLayer(..., batch_first=True)``.
 
@@ -158,34 +169,8 @@ class DecoderLayer(nn.Module):
         cross-attention weights ``(B, n_heads, T, S)`` are kept in ``self.last_weights``.
     """
 
-    def __init__(
-        self,
-        d_model: int,
-        n_heads: int,
-        d_ff: int,
-        dropout: float = 0.0,
-        norm_first: bool = False,
-        *,
-        rotary: RotaryEmbedding | None = None,
-        layer_norm_eps: float = 1e-5,
-    ):
-        super().__init__()
-        self.norm_first = norm_first
-        self.self_attn = MultiHeadAttention(d_model, n_heads, dropout, rotary=rotary)
-        self.multihead_attn = MultiHeadAttention(d_model, n_heads, dropout)  # over memory
-        _add_feed_forward(self, d_model, d_ff, dropout)
-        # one layer norm and one dropout per sublayer (self-, cross-attention, feed-forward)
-        self.norm1 = nn.LayerNorm(d_model, eps=layer_norm_eps)
-        self.norm2 = nn.LayerNorm(d_model, eps=layer_norm_eps)
-        self.norm3 = nn.LayerNorm(d_model, eps=layer_norm_eps)
-        self.dropout1, self.dropout2 = nn.Dropout(dropout), nn.Dropout(dropout)
-        self.dropout3 = nn.Dropout(dropout)
-        self.last_weights = None
-
-    @classmethod
-    def from_torch(cls, module: nn.TransformerDecoderLayer) -> DecoderLayer:
-        """A copy of ``module`` (same sizes, weights, norm placement, dtype and device)."""
-        return _copy_twin(cls(**_check_twin(module, nn.TransformerDecoderLayer)), module)
+    cross = True
+    twin = nn.TransformerDecoderLayer
 
     def forward(
         self,
@@ -278,15 +263,22 @@ def _rotary(config: TransformerConfig) -> RotaryEmbedding | None:
     )
 
 
-def _layer_kwargs(config: TransformerConfig) -> dict:
-    return {
+def _parts(layer: type[_Layer], config: TransformerConfig, vocab_size: int):
+    """What every stack is made of: the embedding (with positions), ``config.n_layers``
+    layers of the configured sizes, and the final norm."""
+    return _Embedding(vocab_size, config), _stack(layer, config), _final_norm(config)
+
+
+def _stack(layer: type[_Layer], config: TransformerConfig) -> nn.ModuleList:
+    """``config.n_layers`` layers of the configured sizes."""
+    options = {
         "d_model": config.d_model,
         "n_heads": config.n_heads,
         "d_ff": config.d_ff,
         "dropout": config.dropout,
         "norm_first": config.norm_first,
-        "rotary": _rotary(config),
     }
+    return nn.ModuleList(layer(**options, rotary=_rotary(config)) for _ in range(config.n_layers))
 
 
 def _final_norm(config: TransformerConfig) -> nn.Module:
@@ -318,11 +310,7 @@ class TransformerEncoder(nn.Module):
     def __init__(self, config: TransformerConfig):
         super().__init__()
         self.config = config
-        self.embed = _Embedding(config.vocab_size, config)
-        self.layers = nn.ModuleList(
-            EncoderLayer(**_layer_kwargs(config)) for _ in range(config.n_layers)
-        )
-        self.norm = _final_norm(config)
+        self.embed, self.layers, self.norm = _parts(EncoderLayer, config, config.vocab_size)
 
     def forward(
         self,
@@ -373,11 +361,7 @@ class TransformerLM(nn.Module):
     def __init__(self, config: TransformerConfig):
         super().__init__()
         self.config = config
-        self.embed = _Embedding(config.vocab_size, config)
-        self.layers = nn.ModuleList(
-            EncoderLayer(**_layer_kwargs(config)) for _ in range(config.n_layers)
-        )
-        self.norm = _final_norm(config)
+        self.embed, self.layers, self.norm = _parts(EncoderLayer, config, config.vocab_size)
         self.head = nn.Linear(config.d_model, config.vocab_size)
 
     def forward(
@@ -444,11 +428,7 @@ class TransformerDecoder(nn.Module):
 
     def __init__(self, config: TransformerConfig):
         super().__init__()
-        self.embed = _Embedding(config.tgt_vocab_size, config)
-        self.layers = nn.ModuleList(
-            DecoderLayer(**_layer_kwargs(config)) for _ in range(config.n_layers)
-        )
-        self.norm = _final_norm(config)
+        self.embed, self.layers, self.norm = _parts(DecoderLayer, config, config.tgt_vocab_size)
         self.head = nn.Linear(config.d_model, config.tgt_vocab_size)
 
     def forward(self, tgt_in, memory, memory_mask, *, cache=None, need_weights=False):
