@@ -232,3 +232,230 @@ def lengths(name: str, values) -> torch.Tensor:
             f"sequence has nothing to attend to), got {values.tolist()}"
         )
     return values
+
+
+# The composite checks of the recurrent layers (chapters 1 and 3) ------------------------
+
+
+def sequence(name: str, x, input_size: int, batch_first: bool, dtype: torch.dtype):
+    """A recurrent layer's input: a non-empty sequence of ``input_size`` features of the
+    weights' ``dtype``, returned as ``(batch, length, input_size)``."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name} must be a tensor, got {type(x).__name__}")
+    order = "(batch, length, input_size)" if batch_first else "(length, batch, input_size)"
+    if x.dim() != 3 or x.shape[-1] != input_size:
+        raise ValueError(
+            f"{name} must have shape {order} with input_size={input_size}, got {tuple(x.shape)}"
+        )
+    features_dtype(name, x, dtype)
+    if x.shape[1 if batch_first else 0] == 0:
+        raise ValueError(f"{name} is an empty sequence (length 0); give at least one time step")
+    return x if batch_first else x.transpose(0, 1)
+
+
+def features_dtype(name: str, x: torch.Tensor, expected: torch.dtype) -> None:
+    """Inputs are feature vectors of the weights' dtype; token ids (integers) need an
+    embedding first."""
+    if x.dtype == expected:
+        return
+    hint = (
+        " (token ids? embed them first, e.g. with nn.Embedding, or use RNNLM)"
+        if not x.is_floating_point()
+        else f" (convert with {name}.to({expected}) or the module with .to({x.dtype}))"
+    )
+    raise TypeError(
+        f"{name} must be a floating-point tensor of dtype {expected} (the weights' dtype), "
+        f"got {x.dtype}{hint}"
+    )
+
+
+def initial_state(h0, names: tuple[str, ...], shape: tuple[int, int, int]) -> tuple:
+    """A given initial state (``h0``, or the LSTM's pair ``(h0, c0)``) as a tuple of
+    tensors of ``shape`` (num_layers, batch, hidden_size)."""
+    if len(names) > 1 and not (isinstance(h0, tuple) and len(h0) == 2):
+        raise TypeError("LSTM h0 must be a pair (h0, c0) of tensors, or None")
+    given = h0 if len(names) > 1 else (h0,)
+    for name, s in zip(names, given, strict=True):
+        if not isinstance(s, torch.Tensor):
+            raise TypeError(f"{name} must be a tensor of shape {shape}, got {type(s).__name__}")
+        if tuple(s.shape) != shape:
+            raise ValueError(
+                f"{name} must have shape (num_layers, batch, hidden_size) = {shape}, "
+                f"got {tuple(s.shape)}"
+            )
+    return tuple(given)
+
+
+def step_input(x_t, input_size: int, num_layers: int, dtype: torch.dtype) -> None:
+    """One step's input ``(batch, input_size)`` for a one-layer module's ``step``."""
+    if num_layers != 1:
+        raise ValueError(f"step needs a one-layer module, this one has {num_layers}")
+    if not isinstance(x_t, torch.Tensor):
+        raise TypeError(f"x_t must be a tensor, got {type(x_t).__name__}")
+    if x_t.dim() != 2 or x_t.shape[1] != input_size:
+        raise ValueError(f"x_t must have shape (batch, {input_size}), got {tuple(x_t.shape)}")
+    features_dtype("x_t", x_t, dtype)
+
+
+def step_mask(mask, shape) -> torch.Tensor:
+    """A right-padding mask (B, L): bool, True on a non-empty prefix of each row."""
+    bool_mask("mask", mask, "True on real steps")
+    if tuple(mask.shape) != tuple(shape):
+        raise ValueError(
+            f"mask must have shape (batch, length) = {tuple(shape)}, got {tuple(mask.shape)}"
+        )
+    if not mask.any(dim=1).all():
+        raise ValueError("mask has an empty sequence (a row with no True); lengths must be >= 1")
+    if not mask[:, 0].all() or (mask[:, 1:] & ~mask[:, :-1]).any():
+        raise ValueError("mask must be True on a prefix of each row (right padding)")
+    return mask
+
+
+# The composite checks of the attention modules (chapters 5 to 7) ------------------------
+
+
+def softmax_mask(mask, scores) -> None:
+    bool_mask("mask", mask)
+    try:
+        torch.broadcast_shapes(mask.shape, scores.shape)
+    except RuntimeError:
+        raise ValueError(
+            f"mask of shape {tuple(mask.shape)} does not fit scores of shape "
+            f"{tuple(scores.shape)} (expected (batch, source length))"
+        ) from None
+    if not mask.any(-1).all():
+        raise ValueError("mask has a row with no position to attend to (an empty source?)")
+
+
+def padding(sizes, length) -> tuple[torch.Tensor, int]:
+    """``padding_mask``'s arguments: the lengths as a ``(B,)`` tensor, and the padded
+    length (the longest by default)."""
+    sizes = lengths("lengths", sizes)  # (B,)
+    longest = int(sizes.max())
+    if length is None:
+        return sizes, longest
+    expected = f"an int >= the longest length {longest}"
+    return sizes, integer("length", length, minimum=longest, expected=expected)
+
+
+def attention_inputs(query, keys, values, mask, score=None, weights=None):
+    """Check the inputs (and, for a ``score`` of ``"additive"``, ``"dot"`` or
+    ``"general"``, its ``weights``); return the query as ``(B, T, Dq)`` and whether it
+    came without a ``T`` axis."""
+    for name, t in (("query", query), ("keys", keys), ("values", values)):
+        tensor(name, t, "")
+    if keys.dim() != 3 or values.dim() != 3 or keys.shape[:2] != values.shape[:2]:
+        raise ValueError(
+            "keys and values must be (batch, source length, features) with the same batch "
+            f"and length, got {tuple(keys.shape)} and {tuple(values.shape)}"
+        )
+    if query.dim() not in (2, 3) or query.shape[0] != keys.shape[0]:
+        raise ValueError(
+            f"query must be (batch, features) or (batch, steps, features) with batch "
+            f"{keys.shape[0]}, got {tuple(query.shape)}"
+        )
+    if mask is not None:
+        mask_like("mask", mask, keys.shape[:2], "(batch, source length)", "True = may attend")
+    dq, dk = query.shape[-1], keys.shape[-1]
+    if score == "additive":
+        w_query, w_key, v = weights
+        a = w_query.shape[0]
+        if w_query.shape != (a, dq) or w_key.shape != (a, dk) or v.shape != (a,):
+            raise ValueError(
+                f"expected w_query (A, {dq}), w_key (A, {dk}) and v (A,), got "
+                f"{tuple(w_query.shape)}, {tuple(w_key.shape)} and {tuple(v.shape)}"
+            )
+    elif score == "dot" and dq != dk:
+        raise ValueError(
+            f"dot attention needs query and keys of the same size, got {dq} and {dk}; pass "
+            "weight for 'general' attention"
+        )
+    elif score == "general" and tuple(weights.shape) != (dq, dk):
+        raise ValueError(f"weight must be (Dq, Dk) = {(dq, dk)}, got {tuple(weights.shape)}")
+    single = query.dim() == 2
+    return (query[:, None] if single else query), single
+
+
+def attention_sizes(d_model, n_heads, dropout) -> None:
+    integer("d_model", d_model)
+    integer("n_heads", n_heads)
+    divides("n_heads", n_heads, "d_model", d_model)
+    probability("dropout", dropout)
+
+
+def sdpa_inputs(q, k, v, mask) -> None:
+    for name, t in (("q", q), ("k", k), ("v", v)):
+        tensor(name, t, "(..., length, features)")
+        if t.dim() < 2:
+            raise ValueError(
+                f"{name} must be a tensor (..., length, features), got {tuple(t.shape)}"
+            )
+    if q.shape[-1] != k.shape[-1] or k.shape[-2] != v.shape[-2]:
+        raise ValueError(
+            "q and k need the same feature size and k and v the same length: got q "
+            f"{tuple(q.shape)}, k {tuple(k.shape)}, v {tuple(v.shape)}"
+        )
+    try:
+        queries = torch.broadcast_shapes(q.shape[:-1], (*k.shape[:-2], 1))  # (..., L)
+        scores = (*queries, k.shape[-2])  # (..., L, S)
+    except RuntimeError:
+        raise ValueError(
+            f"the leading axes of q {tuple(q.shape)} and k {tuple(k.shape)} do not broadcast"
+        ) from None
+    mask_fits(mask, scores, "(..., query length, key length)")
+
+
+def mha_inputs(query, key, value, mask, d_model: int, cached: int) -> None:
+    """Multi-head attention's inputs: three ``(batch, length, d_model)`` tensors and a
+    mask that fits the scores ``(batch, query length, cached + key length)``."""
+    expected = f"(batch, length, {d_model})"
+    for name, t in (("query", query), ("key", key), ("value", value)):
+        tensor(name, t, expected, dims=3, last=d_model)
+    if key.shape[:2] != value.shape[:2] or query.shape[0] != key.shape[0]:
+        raise ValueError(
+            f"query, key and value need the same batch and key/value the same length, "
+            f"got {tuple(query.shape)}, {tuple(key.shape)}, {tuple(value.shape)}"
+        )
+    scores = (query.shape[0], query.shape[1], cached + key.shape[1])
+    mask_fits(mask, scores, "(batch, query length, key length)")
+
+
+# The composite checks of the Transformer (chapter 9) ------------------------------------
+
+
+def transformer_config(config, positionals: tuple[str, ...]) -> None:
+    """Every field of a ``TransformerConfig``."""
+    for name in ("vocab_size", "d_model", "n_heads", "n_layers", "d_ff", "max_len"):
+        integer(name, getattr(config, name))
+    divides("n_heads", config.n_heads, "d_model", config.d_model)
+    choice("positional", config.positional, positionals)
+    if config.positional == "rope" and (config.d_model // config.n_heads) % 2:
+        raise ValueError("rope needs an even head size (d_model // n_heads)")
+    probability("dropout", config.dropout)
+    integer("tgt_vocab_size", config.tgt_vocab_size)
+    flag("norm_first", config.norm_first)
+
+
+def source_mask(src, src_mask, tgt_in=None) -> None:
+    """An encoder–decoder's source mask: bool, shaped like ``src``; and ``tgt_in`` of the
+    same batch."""
+    if isinstance(tgt_in, torch.Tensor) and isinstance(src, torch.Tensor):
+        if tgt_in.shape[0] != src.shape[0]:
+            raise ValueError(
+                "src and tgt_in must have the same batch size, got "
+                f"{src.shape[0]} and {tgt_in.shape[0]}"
+            )
+    expected = "src_mask must be a bool tensor shaped like src (batch, source length), True"
+    if not isinstance(src_mask, torch.Tensor) or src_mask.dtype != torch.bool:
+        raise TypeError(f"{expected} on real tokens; got {describe(src_mask)}")
+    if isinstance(src, torch.Tensor) and src_mask.shape != src.shape:
+        raise ValueError(f"{expected} on real tokens; got {src_mask.dtype} {tuple(src_mask.shape)}")
+
+
+def padding_mask(mask, shape) -> None:
+    """A Transformer's padding mask: bool ``(batch, length)``, True on real tokens."""
+    expected = f"padding_mask must be bool (batch, length) = {tuple(shape)}"
+    if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
+        raise TypeError(f"{expected}, got {describe(mask)}")
+    if mask.shape != shape:
+        raise ValueError(f"{expected}, got {tuple(mask.shape)}")

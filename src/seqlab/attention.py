@@ -42,7 +42,7 @@ def padding_mask(lengths, length: int | None = None) -> torch.Tensor:
         tensor([[ True,  True,  True, False],
                 [ True, False, False, False]])
     """
-    lengths, length = _check_padding(lengths, length)  # (B,), an int
+    lengths, length = _checks.padding(lengths, length)  # (B,), an int
     return torch.arange(length, device=lengths.device) < lengths[:, None]  # (B, L)
 
 
@@ -55,7 +55,7 @@ def masked_softmax(scores: torch.Tensor, mask: torch.Tensor | None = None) -> to
     """
     if mask is None:
         return torch.softmax(scores, dim=-1)
-    _check_softmax_mask(mask, scores)
+    _checks.softmax_mask(mask, scores)
     return torch.softmax(scores.masked_fill(~mask, float("-inf")), dim=-1)
 
 
@@ -96,7 +96,7 @@ def additive_attention(
         >>> additive_attention(q, k, k, w, w, torch.ones(2))[1]
         tensor([[0.3333, 0.3333, 0.3333]])
     """
-    q, single = _check_qkv(query, keys, values, mask, "additive", (w_query, w_key, v))
+    q, single = _checks.attention_inputs(query, keys, values, mask, "additive", (w_query, w_key, v))
     scores = additive_scores(q @ w_query.T, keys @ w_key.T, v)  # (B, T, S)
     return _attend(scores, values, mask, single)
 
@@ -133,7 +133,7 @@ def multiplicative_attention(
         >>> multiplicative_attention(torch.tensor([[2.0, 0.0]]), k, k)[1]
         tensor([[0.8808, 0.1192]])
     """
-    q, single = _check_qkv(
+    q, single = _checks.attention_inputs(
         query, keys, values, mask, "dot" if weight is None else "general", weight
     )
     k = keys if weight is None else keys @ weight.T  # (B, S, Dq): W k_j for every key, once
@@ -168,7 +168,7 @@ class AdditiveAttention(nn.Module):
             return additive_attention(
                 query, keys, values, self.w_query.weight, self.w_key.weight, self.v, mask
             )
-        q, single = _check_qkv(query, keys, values, mask)
+        q, single = _checks.attention_inputs(query, keys, values, mask)
         return _attend(additive_scores(self.w_query(q), prepared, self.v), values, mask, single)
 
 
@@ -198,73 +198,8 @@ class MultiplicativeAttention(nn.Module):
     def forward(self, query, keys, values, mask=None, prepared=None):
         if prepared is None:
             return multiplicative_attention(query, keys, values, self.weight, mask)
-        q, single = _check_qkv(query, keys, values, mask)
+        q, single = _checks.attention_inputs(query, keys, values, mask)
         return _attend(q @ prepared.transpose(1, 2), values, mask, single)
 
     def extra_repr(self) -> str:
         return f"score={self.score!r}"
-
-
-# Argument checks ------------------------------------------------------------------------
-
-
-def _check_softmax_mask(mask, scores) -> None:
-    _checks.bool_mask("mask", mask)
-    try:
-        torch.broadcast_shapes(mask.shape, scores.shape)
-    except RuntimeError:
-        raise ValueError(
-            f"mask of shape {tuple(mask.shape)} does not fit scores of shape "
-            f"{tuple(scores.shape)} (expected (batch, source length))"
-        ) from None
-    if not mask.any(-1).all():
-        raise ValueError("mask has a row with no position to attend to (an empty source?)")
-
-
-def _check_padding(lengths, length) -> tuple[torch.Tensor, int]:
-    lengths = _checks.lengths("lengths", lengths)  # (B,)
-    longest = int(lengths.max())
-    if length is None:
-        return lengths, longest
-    expected = f"an int >= the longest length {longest}"
-    return lengths, _checks.integer("length", length, minimum=longest, expected=expected)
-
-
-def _check_qkv(query, keys, values, mask, score=None, weights=None):
-    """Check the inputs (and, for a ``score`` of ``"additive"``, ``"dot"`` or
-    ``"general"``, its ``weights``); return the query as ``(B, T, Dq)`` and whether it
-    came without a ``T`` axis."""
-    for name, t in (("query", query), ("keys", keys), ("values", values)):
-        _checks.tensor(name, t, "")
-    if keys.dim() != 3 or values.dim() != 3 or keys.shape[:2] != values.shape[:2]:
-        raise ValueError(
-            "keys and values must be (batch, source length, features) with the same batch "
-            f"and length, got {tuple(keys.shape)} and {tuple(values.shape)}"
-        )
-    if query.dim() not in (2, 3) or query.shape[0] != keys.shape[0]:
-        raise ValueError(
-            f"query must be (batch, features) or (batch, steps, features) with batch "
-            f"{keys.shape[0]}, got {tuple(query.shape)}"
-        )
-    if mask is not None:
-        _checks.mask_like(
-            "mask", mask, keys.shape[:2], "(batch, source length)", "True = may attend"
-        )
-    dq, dk = query.shape[-1], keys.shape[-1]
-    if score == "additive":
-        w_query, w_key, v = weights
-        a = w_query.shape[0]
-        if w_query.shape != (a, dq) or w_key.shape != (a, dk) or v.shape != (a,):
-            raise ValueError(
-                f"expected w_query (A, {dq}), w_key (A, {dk}) and v (A,), got "
-                f"{tuple(w_query.shape)}, {tuple(w_key.shape)} and {tuple(v.shape)}"
-            )
-    elif score == "dot" and dq != dk:
-        raise ValueError(
-            f"dot attention needs query and keys of the same size, got {dq} and {dk}; pass "
-            "weight for 'general' attention"
-        )
-    elif score == "general" and tuple(weights.shape) != (dq, dk):
-        raise ValueError(f"weight must be (Dq, Dk) = {(dq, dk)}, got {tuple(weights.shape)}")
-    single = query.dim() == 2
-    return (query[:, None] if single else query), single

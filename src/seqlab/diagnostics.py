@@ -123,9 +123,5 @@ def _steps(module: RNN | LSTM | GRU, x: torch.Tensor) -> Iterator[tuple[torch.Te
 def _check_one_layer(module, kinds: tuple[type, ...], names: str, x=None) -> None:
     if not isinstance(module, kinds) or module.num_layers != 1:
         raise ValueError(f"module must be a one-layer seqlab {names}")
-    if x is None:
-        return
-    order = "(batch, length, " if module.batch_first else "(length, batch, "
-    _checks.tensor("x", x, f"{order}{module.input_size})", dims=3, last=module.input_size)
-    if x.shape[1 if module.batch_first else 0] == 0:
-        raise ValueError("x is an empty sequence (length 0); give at least one time step")
+    if x is not None:
+        _checks.sequence("x", x, module.input_size, module.batch_first, module.layer(0)[0].dtype)

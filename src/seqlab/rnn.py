@@ -197,7 +197,7 @@ class _Recurrent(nn.Module):
             x_t ``(B, input_size)``, state ``(B, H)`` (LSTM: a pair ``(h, c)``) -> the new
             state, same form.
         """
-        self._check_step(x_t)
+        _checks.step_input(x_t, self.input_size, self.num_layers, self.layer(0)[0].dtype)
         w_ih, w_hh, b_ih, b_hh = self.layer(0)
         xw_t = x_t @ w_ih.T  # (B, gates*H)
         if b_ih is not None:
@@ -243,71 +243,15 @@ class _Recurrent(nn.Module):
             f"bias={self.bias}, batch_first={self.batch_first}"
         )
 
-    # Argument checks --------------------------------------------------------------------
-
     def _check_forward(self, x, h0, mask):
         """x as ``(B, L, input_size)``, the initial state as a tuple of
-        ``(num_layers, B, H)`` tensors (zeros for ``None``) and the checked mask."""
-        x = self._check_input(x)
-        if mask is not None:
-            mask = _check_step_mask(mask, x.shape[:2])
-        if h0 is None:
-            zeros = x.new_zeros(self.num_layers, x.shape[0], self.hidden_size)
-            return x, (zeros,) * len(self.state_names), mask
-        if len(self.state_names) > 1 and not (isinstance(h0, tuple) and len(h0) == 2):
-            raise TypeError("LSTM h0 must be a pair (h0, c0) of tensors, or None")
-        given = h0 if len(self.state_names) > 1 else (h0,)
+        ``(num_layers, B, H)`` tensors (zeros for ``None``) and the mask."""
+        x = _checks.sequence("x", x, self.input_size, self.batch_first, self.layer(0)[0].dtype)
+        mask = None if mask is None else _checks.step_mask(mask, x.shape[:2])
         shape = (self.num_layers, x.shape[0], self.hidden_size)
-        for name, s in zip(self.state_names, given, strict=True):
-            if not isinstance(s, torch.Tensor):
-                raise TypeError(f"{name} must be a tensor of shape {shape}, got {type(s).__name__}")
-            if tuple(s.shape) != shape:
-                raise ValueError(
-                    f"{name} must have shape (num_layers, batch, hidden_size) = {shape}, "
-                    f"got {tuple(s.shape)}"
-                )
-        return x, tuple(given), mask
-
-    def _check_input(self, x) -> torch.Tensor:
-        if not isinstance(x, torch.Tensor):
-            raise TypeError(f"x must be a tensor, got {type(x).__name__}")
-        order = "(batch, length, input_size)" if self.batch_first else "(length, batch, input_size)"
-        if x.dim() != 3 or x.shape[-1] != self.input_size:
-            raise ValueError(
-                f"x must have shape {order} with input_size={self.input_size}, got {tuple(x.shape)}"
-            )
-        self._check_dtype("x", x)
-        length = x.shape[1] if self.batch_first else x.shape[0]
-        if length == 0:
-            raise ValueError("x is an empty sequence (length 0); give at least one time step")
-        return x if self.batch_first else x.transpose(0, 1)
-
-    def _check_step(self, x_t) -> None:
-        if self.num_layers != 1:
-            raise ValueError(f"step needs a one-layer module, this one has {self.num_layers}")
-        if not isinstance(x_t, torch.Tensor):
-            raise TypeError(f"x_t must be a tensor, got {type(x_t).__name__}")
-        if x_t.dim() != 2 or x_t.shape[1] != self.input_size:
-            raise ValueError(
-                f"x_t must have shape (batch, {self.input_size}), got {tuple(x_t.shape)}"
-            )
-        self._check_dtype("x_t", x_t)
-
-    def _check_dtype(self, name: str, x: torch.Tensor) -> None:
-        """Inputs are feature vectors of the weights' dtype; token ids (integers) need an
-        embedding first."""
-        expected = self.layer(0)[0].dtype
-        if x.dtype == expected:
-            return
-        hint = (
-            " (token ids? embed them first, e.g. with nn.Embedding, or use RNNLM)"
-            if not x.is_floating_point()
-            else f" (convert with {name}.to({expected}) or the module with .to({x.dtype}))"
-        )
-        raise TypeError(
-            f"{name} must be a floating-point tensor of dtype {expected} (the weights' dtype), "
-            f"got {x.dtype}{hint}"
-        )
+        if h0 is None:
+            return x, (x.new_zeros(shape),) * len(self.state_names), mask
+        return x, _checks.initial_state(h0, self.state_names, shape), mask
 
 
 class RNN(_Recurrent):
@@ -388,20 +332,6 @@ class GRU(_Recurrent):
 
     def cell(self, xw_t, state, w_hh, b_hh):
         return (gru_cell(xw_t, state[0], w_hh, b_hh),)
-
-
-def _check_step_mask(mask, shape) -> torch.Tensor:
-    """A right-padding mask (B, L): bool, True on a non-empty prefix of each row."""
-    _checks.bool_mask("mask", mask, "True on real steps")
-    if tuple(mask.shape) != tuple(shape):
-        raise ValueError(
-            f"mask must have shape (batch, length) = {tuple(shape)}, got {tuple(mask.shape)}"
-        )
-    if not mask.any(dim=1).all():
-        raise ValueError("mask has an empty sequence (a row with no True); lengths must be >= 1")
-    if not mask[:, 0].all() or (mask[:, 1:] & ~mask[:, :-1]).any():
-        raise ValueError("mask must be True on a prefix of each row (right padding)")
-    return mask
 
 
 CELLS: dict[str, type[_Recurrent]] = {"rnn": RNN, "lstm": LSTM, "gru": GRU}

@@ -86,7 +86,7 @@ def scaled_dot_product_attention(
         tensor([[[1.0000, 0.0000],
                  [0.3302, 0.6698]]])
     """
-    _check_sdpa(q, k, v, mask)
+    _checks.sdpa_inputs(q, k, v, mask)
     scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale
     scores = (q * scale) @ k.transpose(-2, -1)  # (..., L, S)
     weights = masked_softmax(scores, mask)  # (..., L, S), each row sums to 1
@@ -173,7 +173,7 @@ class MultiHeadAttention(nn.Module):
         self, d_model: int, n_heads: int, dropout: float = 0.0, bias: bool = True, rotary=None
     ):
         super().__init__()
-        _check_sizes(d_model, n_heads, dropout)
+        _checks.attention_sizes(d_model, n_heads, dropout)
         self.d_model, self.n_heads, self.d_head = d_model, n_heads, d_model // n_heads
         self.dropout = dropout
         self.rotary = rotary
@@ -226,7 +226,8 @@ class MultiHeadAttention(nn.Module):
                 and values are appended at index ``layer`` and the queries attend to all
                 of them.
         """
-        offset = self._check_inputs(query, key, value, mask, cache, layer)
+        offset = 0 if cache is None else cache.cached(layer)  # positions already cached
+        _checks.mha_inputs(query, key, value, mask, self.d_model, offset)
         # 1. project: q = x W_q, k = x W_k, v = x W_v, each (B, L or S, d_model)
         q, k, v = self._project(query, key, value)
         # 2. split heads: (B, L, d_model) -> (B, H, L, d_head)
@@ -265,21 +266,6 @@ class MultiHeadAttention(nn.Module):
         """(B, L, d_model) -> (B, H, L, d_head)."""
         return x.unflatten(-1, (self.n_heads, self.d_head)).transpose(1, 2)
 
-    def _check_inputs(self, query, key, value, mask, cache, layer) -> int:
-        """Check shapes and the mask; return how many positions ``cache`` holds."""
-        expected = f"(batch, length, {self.d_model})"
-        for name, t in (("query", query), ("key", key), ("value", value)):
-            _checks.tensor(name, t, expected, dims=3, last=self.d_model)
-        if key.shape[:2] != value.shape[:2] or query.shape[0] != key.shape[0]:
-            raise ValueError(
-                f"query, key and value need the same batch and key/value the same length, "
-                f"got {tuple(query.shape)}, {tuple(key.shape)}, {tuple(value.shape)}"
-            )
-        offset = 0 if cache is None else cache.cached(layer)
-        scores = (query.shape[0], query.shape[1], offset + key.shape[1])
-        _checks.mask_fits(mask, scores, "(batch, query length, key length)")
-        return offset
-
     def extra_repr(self) -> str:
         return f"d_model={self.d_model}, n_heads={self.n_heads}, dropout={self.dropout}"
 
@@ -306,35 +292,3 @@ def _fused_attention(q, k, v, mask, dropout_p: float, only_causal: bool) -> torc
     if mask is not None and not mask.any(-1).all():
         raise ValueError("mask has a row with no position to attend to")
     return nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout_p)
-
-
-# Argument checks ------------------------------------------------------------------------
-
-
-def _check_sizes(d_model, n_heads, dropout) -> None:
-    _checks.integer("d_model", d_model)
-    _checks.integer("n_heads", n_heads)
-    _checks.divides("n_heads", n_heads, "d_model", d_model)
-    _checks.probability("dropout", dropout)
-
-
-def _check_sdpa(q, k, v, mask) -> None:
-    for name, t in (("q", q), ("k", k), ("v", v)):
-        _checks.tensor(name, t, "(..., length, features)")
-        if t.dim() < 2:
-            raise ValueError(
-                f"{name} must be a tensor (..., length, features), got {tuple(t.shape)}"
-            )
-    if q.shape[-1] != k.shape[-1] or k.shape[-2] != v.shape[-2]:
-        raise ValueError(
-            "q and k need the same feature size and k and v the same length: got q "
-            f"{tuple(q.shape)}, k {tuple(k.shape)}, v {tuple(v.shape)}"
-        )
-    try:
-        queries = torch.broadcast_shapes(q.shape[:-1], (*k.shape[:-2], 1))  # (..., L)
-        scores = (*queries, k.shape[-2])  # (..., L, S)
-    except RuntimeError:
-        raise ValueError(
-            f"the leading axes of q {tuple(q.shape)} and k {tuple(k.shape)} do not broadcast"
-        ) from None
-    _checks.mask_fits(mask, scores, "(..., query length, key length)")

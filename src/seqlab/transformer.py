@@ -233,7 +233,7 @@ class TransformerConfig:
     def __post_init__(self):
         if self.tgt_vocab_size is None:
             self.tgt_vocab_size = self.vocab_size
-        _check_config(self)
+        _checks.transformer_config(self, POSITIONALS)
 
 
 class _Embedding(nn.Module):
@@ -291,11 +291,7 @@ def _padding_to_attention(padding_mask, tokens) -> torch.Tensor | None:
     at the real keys."""
     if padding_mask is None:
         return None
-    expected = f"padding_mask must be bool (batch, length) = {tuple(tokens.shape)}"
-    if not isinstance(padding_mask, torch.Tensor) or padding_mask.dtype != torch.bool:
-        raise TypeError(f"{expected}, got {_checks.describe(padding_mask)}")
-    if padding_mask.shape != tokens.shape:
-        raise ValueError(f"{expected}, got {tuple(padding_mask.shape)}")
+    _checks.padding_mask(padding_mask, tokens.shape)
     return padding_mask[:, None, :]
 
 
@@ -489,12 +485,12 @@ class Transformer(nn.Module):
 
     def encode(self, src: torch.Tensor, src_mask: torch.Tensor) -> _DecodeState:
         """Read the source; the decoder's start state (an empty cache inside)."""
-        _check_src_mask(src, src_mask)
+        _checks.source_mask(src, src_mask)
         memory = self.encoder(src, src_mask)
         return _DecodeState(memory, src_mask[:, None, :], KVCache(self.config.n_layers))
 
     def forward(self, src, src_mask, tgt_in, *, need_weights: bool = False):
-        _check_src_mask(src, src_mask, tgt_in)
+        _checks.source_mask(src, src_mask, tgt_in)
         memory = self.encoder(src, src_mask)
         logits, weights = self.decoder(
             tgt_in, memory, src_mask[:, None, :], need_weights=need_weights
@@ -534,32 +530,3 @@ class TorchLM(nn.Module):
         length = tokens.shape[1]
         mask = nn.Transformer.generate_square_subsequent_mask(length, device=x.device)
         return self.head(self.norm(self.layers(x, mask=mask, is_causal=True)))
-
-
-# Argument checks ------------------------------------------------------------------------
-
-
-def _check_config(config: TransformerConfig) -> None:
-    for name in ("vocab_size", "d_model", "n_heads", "n_layers", "d_ff", "max_len"):
-        _checks.integer(name, getattr(config, name))
-    _checks.divides("n_heads", config.n_heads, "d_model", config.d_model)
-    _checks.choice("positional", config.positional, POSITIONALS)
-    if config.positional == "rope" and (config.d_model // config.n_heads) % 2:
-        raise ValueError("rope needs an even head size (d_model // n_heads)")
-    _checks.probability("dropout", config.dropout)
-    _checks.integer("tgt_vocab_size", config.tgt_vocab_size)
-    _checks.flag("norm_first", config.norm_first)
-
-
-def _check_src_mask(src, src_mask, tgt_in=None) -> None:
-    if isinstance(tgt_in, torch.Tensor) and isinstance(src, torch.Tensor):
-        if tgt_in.shape[0] != src.shape[0]:
-            raise ValueError(
-                "src and tgt_in must have the same batch size, got "
-                f"{src.shape[0]} and {tgt_in.shape[0]}"
-            )
-    expected = "src_mask must be a bool tensor shaped like src (batch, source length), True"
-    if not isinstance(src_mask, torch.Tensor) or src_mask.dtype != torch.bool:
-        raise TypeError(f"{expected} on real tokens; got {_checks.describe(src_mask)}")
-    if isinstance(src, torch.Tensor) and src_mask.shape != src.shape:
-        raise ValueError(f"{expected} on real tokens; got {src_mask.dtype} {tuple(src_mask.shape)}")
