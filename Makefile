@@ -79,8 +79,10 @@ serve:
 	@test -f _build/html/index.html || { echo "No site yet: run 'make book' first."; exit 1; }
 	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
 
+# The chapters are checked with notebooks/ruff.toml (lines of at most 80 characters, the
+# site's code column) but not formatted: ruff format would put one argument a line.
 lint: env
-	$(BIN)/ruff check src tests book/_ext
+	$(BIN)/ruff check src tests book/_ext notebooks
 	$(BIN)/ruff format --check src tests book/_ext
 
 # The unit tests, then every docstring example in the package (pytest's doctests).
