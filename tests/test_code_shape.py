@@ -82,6 +82,8 @@ def test_taught_in_chapter_matches_the_chapters_that_import_the_module():
     checked, wrong = 0, []
     for path in sorted((SRC / "seqlab").rglob("*.py")):
         parts = path.relative_to(SRC).with_suffix("").parts
+        if parts[-1] == "__main__":  # importing it would run the command line
+            continue
         name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
         chapters = taught_chapters(importlib.import_module(name))
         if not chapters:

@@ -12,7 +12,8 @@ Three models are built from them: ``TransformerEncoder`` (tokens to vectors),
 (encoder–decoder, with the same ``encode`` / ``decoder.step`` protocol as
 :class:`seqlab.seq2seq.Seq2Seq`, so ``translate`` and ``exact_match`` work on both).
 
-Taught in chapter 9 (and used from chapter 7 on).
+Taught in chapters 7 (``TransformerLM``, first used for the experiment on heads) and 9
+(the layers and the three models in full).
 """
 
 from __future__ import annotations
