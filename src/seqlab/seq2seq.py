@@ -24,11 +24,12 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from seqlab import _checks
 from seqlab.attention import AdditiveAttention, MultiplicativeAttention
 from seqlab.data.pairs import BOS, EOS, PAD, PairBatch, PairTask
 from seqlab.data.tasks import masked_accuracy
 from seqlab.rnn import GRU, LSTM, hidden_of
-from seqlab.utils import count_parameters
+from seqlab.utils import count_parameters, evaluating
 
 __all__ = [
     "ATTENTIONS",
@@ -70,13 +71,9 @@ class Seq2SeqConfig:
 
     def __post_init__(self):
         for name in ("src_vocab", "tgt_vocab", "d_embed", "hidden_size"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
-        if self.cell not in _CELLS:
-            raise ValueError(f"cell must be one of {sorted(_CELLS)}, got {self.cell!r}")
-        if self.attention not in ATTENTIONS:
-            raise ValueError(f"attention must be one of {ATTENTIONS}, got {self.attention!r}")
+            _checks.integer(name, getattr(self, name))
+        _checks.choice("cell", self.cell, sorted(_CELLS), f"one of {sorted(_CELLS)}")
+        _checks.choice("attention", self.attention, ATTENTIONS)
 
 
 @dataclass
@@ -237,8 +234,7 @@ def matched_hidden_size(task: PairTask, n_params: int, **options) -> int:
     """The ``hidden_size`` whose model for ``task`` (with the other :class:`Seq2SeqConfig`
     ``options``) has the parameter count closest to ``n_params``: how the book compares
     models with and without attention at equal size."""
-    if isinstance(n_params, bool) or not isinstance(n_params, int) or n_params < 1:
-        raise ValueError(f"n_params must be a positive int, got {n_params!r}")
+    n_params = _checks.integer("n_params", n_params)
     if "hidden_size" in options:
         raise ValueError("hidden_size is what this function chooses; do not pass it")
     best, best_gap = 1, None
@@ -287,24 +283,20 @@ def greedy_decode(model: Seq2Seq, src: torch.Tensor, src_mask: torch.Tensor, max
     Shape:
         src, src_mask ``(B, S)`` -> :class:`Decoded` with ``T <= max_len + 1``.
     """
-    if isinstance(max_len, bool) or not isinstance(max_len, int) or max_len < 1:
-        raise ValueError(f"max_len must be a positive int, got {max_len!r}")
-    was_training = model.training
-    model.eval()
-    state = model.encode(src, src_mask)
-    batch = src.shape[0]
-    token = torch.full((batch,), BOS, dtype=torch.long, device=src.device)
-    done = torch.zeros(batch, dtype=torch.bool, device=src.device)
-    tokens, weights = [], []
-    for _ in range(max_len + 1):  # max_len tokens, then one more step for <eos>
-        logits, state, w = model.decoder.step(token, state)
-        token = logits.argmax(-1)
-        tokens.append(token.masked_fill(done, PAD))
-        weights.append(w)
-        done = done | (token == EOS)
-        if done.all():
-            break
-    model.train(was_training)
+    max_len = _checks.integer("max_len", max_len)
+    with evaluating(model):
+        state = model.encode(src, src_mask)
+        token = torch.full((src.shape[0],), BOS, dtype=torch.long, device=src.device)
+        done = torch.zeros(src.shape[0], dtype=torch.bool, device=src.device)
+        tokens, weights = [], []
+        for _ in range(max_len + 1):  # max_len tokens, then one more step for <eos>
+            logits, state, w = model.decoder.step(token, state)
+            token = logits.argmax(-1)  # (B,)
+            tokens.append(token.masked_fill(done, PAD))
+            weights.append(w)
+            done = done | (token == EOS)
+            if done.all():
+                break
     out = torch.stack(tokens, 1)  # (B, T)
     is_eos = out == EOS
     finished = is_eos.any(1)

@@ -24,6 +24,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from seqlab import _checks
 from seqlab.data.batch import TaskBatch
 from seqlab.data.tasks import masked_accuracy
 from seqlab.utils import atomic_write, evaluating
@@ -174,11 +175,12 @@ def fit(
 
 
 def _check_fit_arguments(model, steps, time_budget, clip, eval_batches, eval_every) -> None:
-    """Raise ``ValueError`` for any argument of :func:`fit` that cannot work."""
+    """Raise ``TypeError`` or ``ValueError`` for any argument of :func:`fit` that cannot
+    work."""
     if (steps is None) == (time_budget is None):
         raise ValueError("give exactly one of steps and time_budget")
-    if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int) or steps < 1):
-        raise ValueError(f"steps must be a positive int, got {steps!r}")
+    if steps is not None:
+        _checks.integer("steps", steps)
     if time_budget is not None and not time_budget > 0:
         raise ValueError(f"time_budget must be positive seconds, got {time_budget!r}")
     if clip is not None and not clip > 0:
