@@ -250,7 +250,10 @@ class MultiHeadAttention(nn.Module):
         return self.out_proj(out), weights
 
     def _project(self, query, key, value):
-        """x W_q, x W_k, x W_v (one product for all three in self-attention)."""
+        """The chapter's X W_Q, X W_K, X W_V (one product for all three in self-attention).
+
+        torch stores each matrix as (out, in), so ``linear(x, w, b)`` is x wᵀ + b: the
+        rows of ``in_proj_weight`` are W_Q, W_K and W_V transposed, stacked."""
         w, b = self.in_proj_weight, self.in_proj_bias
         if query is key and key is value:
             return nn.functional.linear(query, w, b).chunk(3, dim=-1)  # 3 x (B, L, d_model)
