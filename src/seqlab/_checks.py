@@ -315,6 +315,7 @@ def step_mask(mask, shape) -> torch.Tensor:
 
 
 def softmax_mask(mask, scores) -> None:
+    """``masked_softmax``'s mask: bool, broadcastable to the scores, no empty row."""
     bool_mask("mask", mask)
     try:
         torch.broadcast_shapes(mask.shape, scores.shape)
@@ -377,6 +378,7 @@ def attention_inputs(query, keys, values, mask, score=None, weights=None):
 
 
 def attention_sizes(d_model, n_heads, dropout) -> None:
+    """Multi-head attention's sizes: heads that divide the width, a dropout rate."""
     integer("d_model", d_model)
     integer("n_heads", n_heads)
     divides("n_heads", n_heads, "d_model", d_model)
@@ -384,6 +386,8 @@ def attention_sizes(d_model, n_heads, dropout) -> None:
 
 
 def sdpa_inputs(q, k, v, mask) -> None:
+    """Scaled dot-product attention's q, k, v ``(..., length, features)`` with matching
+    sizes, and a mask that fits the scores ``(..., L, S)``."""
     for name, t in (("q", q), ("k", k), ("v", v)):
         tensor(name, t, "(..., length, features)")
         if t.dim() < 2:
