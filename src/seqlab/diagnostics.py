@@ -40,7 +40,7 @@ def state_gradient_norms(module: RNN | LSTM | GRU, x: torch.Tensor) -> torch.Ten
     """
     _check_one_layer(module, (RNN, LSTM, GRU), "RNN, LSTM or GRU", x)
     hidden = []
-    for _, state in _steps(module, x):
+    for _, _, state in _steps(module, x):
         h = hidden_of(state)  # (B, H)
         h.retain_grad()
         hidden.append(h)
@@ -95,29 +95,27 @@ def gate_trace(module: LSTM | GRU, x: torch.Tensor) -> dict[str, torch.Tensor]:
     gate_values = lstm_gate_values if lstm else gru_gate_values
     w_ih, w_hh, b_ih, b_hh = module.layer(0)
     trace: dict[str, list[torch.Tensor]] = {k: [] for k in (*names, "c", "h")}
-    before = None
-    for x_t, state in _steps(module, x):
+    for x_t, before, state in _steps(module, x):
         xw_t = x_t @ w_ih.T if b_ih is None else x_t @ w_ih.T + b_ih  # (B, gates*H)
-        h_before = torch.zeros_like(hidden_of(state)) if before is None else hidden_of(before)
-        for name, value in zip(names, gate_values(xw_t, h_before, w_hh, b_hh), strict=True):
+        gates = gate_values(xw_t, hidden_of(before), w_hh, b_hh)
+        for name, value in zip(names, gates, strict=True):
             trace[name].append(value)
         trace["h"].append(hidden_of(state))
         if lstm:
             trace["c"].append(state[1])
-        before = state
     return {name: torch.stack(v, dim=1) for name, v in trace.items() if v}
 
 
-def _steps(module: RNN | LSTM | GRU, x: torch.Tensor) -> Iterator[tuple[torch.Tensor, object]]:
+def _steps(module: RNN | LSTM | GRU, x: torch.Tensor) -> Iterator[tuple]:
     """Run ``module`` one step at a time from a zero state, as ``forward`` does,
-    yielding each input ``x_t`` ``(B, input_size)`` and the state after it."""
+    yielding each input ``x_t`` ``(B, input_size)`` and the states before and after it."""
     if not module.batch_first:
         x = x.transpose(0, 1)  # (B, L, input_size)
     zeros = x.new_zeros(x.shape[0], module.hidden_size)  # (B, H)
     state = (zeros, zeros) if isinstance(module, LSTM) else zeros
     for x_t in x.unbind(1):
-        state = module.step(x_t, state)
-        yield x_t, state
+        before, state = state, module.step(x_t, state)
+        yield x_t, before, state
 
 
 def _check_one_layer(module, kinds: tuple[type, ...], names: str, x=None) -> None:
