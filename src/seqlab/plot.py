@@ -5,6 +5,10 @@ legible on the site's light and dark themes; colours come from seaborn's colour-
 palette (Okabe–Ito based), and a sequential map for heatmaps (``viridis``) that is
 perceptually uniform and readable in grey.
 
+The diagrams of chapters 5 to 9 (attention, multi-head attention, the Transformer
+layer and model, the key–value cache) live in ``seqlab._diagrams`` and are exported
+here as ``draw_*``.
+
 Taught in chapter 0.
 """
 
@@ -15,20 +19,35 @@ import matplotlib.pyplot as plt
 import seaborn as sns
 
 from seqlab import _checks
+from seqlab._diagrams import (
+    INK,
+    PALETTE,
+    draw_attention,
+    draw_kv_cache,
+    draw_multi_head,
+    draw_rnn_attention,
+    draw_transformer,
+    draw_transformer_block,
+)
 
 __all__ = [
+    "INK",
     "PALETTE",
     "SEQUENTIAL",
+    "draw_attention",
     "draw_encoder_decoder",
+    "draw_kv_cache",
     "draw_lstm_cell",
+    "draw_multi_head",
+    "draw_rnn_attention",
+    "draw_transformer",
+    "draw_transformer_block",
     "draw_unrolled",
     "figure",
     "use_style",
 ]
 
-PALETTE: list[tuple[float, float, float]] = sns.color_palette("colorblind")
 SEQUENTIAL = "viridis"
-INK = "#222222"
 
 
 def use_style(context: str = "notebook") -> None:
