@@ -108,8 +108,10 @@ def draw_attention(ax, mask: bool = True, key_dim: str = "d_k") -> list[str]:
     Taught in chapter 6.
     """
     _checks.flag("mask", mask)
-    if not isinstance(key_dim, str) or not key_dim.strip():
-        raise TypeError(f"key_dim must be a non-empty string such as 'd_k', got {key_dim!r}")
+    if not isinstance(key_dim, str):
+        raise TypeError(f"key_dim must be a string such as 'd_k', got {key_dim!r:.60}")
+    if not key_dim.strip() or "$" in key_dim:
+        raise ValueError(f"key_dim must be a symbol such as 'd_k' (no $), got {key_dim!r}")
     d = key_dim.strip()
     _frame(ax, (0, 16.2), (0.4, 6))
     _box(ax, 1.0, 4.9, 1.5, 0.8, "$Q$", "tensor", fontsize=12)
@@ -373,6 +375,55 @@ def draw_kv_cache(ax, steps: int = 4) -> list[str]:
     return ["q_t", "keys", "weights", "values", "output"]
 
 
+def _attend(ax, ys, score: str) -> None:
+    """The attention of an RNN decoder step: encoder states h_1..h_4 at the bottom, the
+    score, the softmax and the context at the heights ``ys``."""
+    for j in range(4):
+        _box(ax, 4.2 + 1.1 * j, 0.6, 0.9, 0.6, f"$h_{{{j + 1}}}$", "tensor", fontsize=10)
+        _arrow(ax, (4.2 + 1.1 * j, 0.9), (5.85 + 0.5 * (j - 1.5), ys["score"] - 0.4), lw=0.9)
+    _note(ax, 4.2 + 1.1 * 1.5, 0.05, "encoder states", fontsize=8)
+    _box(ax, 5.85, ys["score"], 4.6, 0.75, "score " + score, "op", fontsize=9)
+    _arrow(ax, (5.85, ys["score"] + 0.38), (5.85, ys["soft"] - 0.35))
+    _box(ax, 5.85, ys["soft"], 3.0, 0.7, r"softmax $\rightarrow \alpha_{tj}$", "norm")
+    _arrow(ax, (5.85, ys["soft"] + 0.35), (5.85, ys["ctx"] - 0.35))
+    _box(ax, 5.85, ys["ctx"], 3.0, 0.7, r"$c_t = \Sigma_j\, \alpha_{tj} h_j$", "attention")
+
+
+def _bahdanau_step(ax) -> list[str]:
+    """Bahdanau: score from s_{t-1}, context into the RNN step's input."""
+    ys = {"score": 2.2, "soft": 3.6, "ctx": 5.0, "rnn": 6.6}
+    _attend(ax, ys, r"$v^\top \tanh(W_q s_{t-1} + W_k h_j)$")
+    _box(ax, 1.4, 2.2, 1.4, 0.7, "$s_{t-1}$", "state", fontsize=10)
+    _arrow(ax, (2.1, 2.2), (3.55, ys["score"]))
+    _box(ax, 3.0, ys["rnn"], 3.6, 0.8, "RNN step\ninput $[y_{t-1}; c_t]$", "op", fontsize=9)
+    _arrow(ax, (5.85, ys["ctx"] + 0.35), (4.2, ys["rnn"] - 0.42))
+    _arrow(ax, (1.4, 2.2 + 0.35), (1.4, ys["rnn"] - 0.42))
+    _arrow(ax, (3.0, ys["rnn"] + 0.42), (3.0, 7.8))
+    _box(ax, 3.0, 8.15, 1.0, 0.6, "$s_t$", "state", fontsize=10)
+    _arrow(ax, (3.0, 8.45), (3.0, 9.3))
+    _note(ax, 3.0, 9.6, r"$p(y_t)$ from $s_t$ (and $c_t$)", fontsize=9)
+    _note(ax, 6.6, 8.3, "context enters\nthe recurrence", fontsize=8, style="italic")
+    return ["s_{t-1}", "score", "softmax", "context", "RNN step", "s_t", "output"]
+
+
+def _luong_step(ax) -> list[str]:
+    """Luong: the RNN step first, score from s_t, context combined after the step."""
+    ys = {"score": 4.2, "soft": 5.6, "ctx": 7.0}
+    _attend(ax, ys, r"$s_t^\top h_j$ or $s_t^\top W h_j$")
+    _box(ax, 2.2, 2.2, 2.8, 0.8, "RNN step\n$s_{t-1}, y_{t-1}$", "op", fontsize=9)
+    _box(ax, 2.2, 3.5, 1.0, 0.6, "$s_t$", "state", fontsize=10)
+    _arrow(ax, (2.2, 2.2 + 0.42), (2.2, 3.2))
+    _arrow(ax, (2.7, 3.6), (3.55, ys["score"]))
+    _box(ax, 3.8, 8.4, 4.2, 0.75, r"combine $\tanh(W_c[s_t; c_t])$", "op", fontsize=9)
+    ax.plot([1.7, 1.2, 1.2], [3.5, 3.5, 8.4], **LINE)  # s_t, around, into the combination
+    _arrow(ax, (1.2, 8.4), (1.7, 8.4))
+    _arrow(ax, (5.85, ys["ctx"] + 0.35), (5.2, 8.0))
+    _arrow(ax, (3.8, 8.78), (3.8, 9.3))
+    _note(ax, 3.8, 9.6, r"$p(y_t) = \mathrm{softmax}(W_o \cdot)$", fontsize=9)
+    _note(ax, 7.9, 8.5, "context used\nafter the step", fontsize=8, style="italic")
+    return ["s_{t-1}", "RNN step", "s_t", "score", "softmax", "context", "combine", "output"]
+
+
 def draw_rnn_attention(ax, kind: str = "bahdanau") -> list[str]:
     """Draw one decoder step of an RNN with attention, bottom to top.
 
@@ -380,6 +431,7 @@ def draw_rnn_attention(ax, kind: str = "bahdanau") -> list[str]:
     encoder states, and the context ``c_t`` is an input of the RNN step. Luong
     (``kind="luong"``, dot or general): the RNN step comes first, its new state ``s_t``
     scores the encoder states, and the context is combined with ``s_t`` after the step.
+    Draw one of each on two axes to compare them.
 
     Args:
         ax: the matplotlib ``Axes`` to draw on.
@@ -392,47 +444,7 @@ def draw_rnn_attention(ax, kind: str = "bahdanau") -> list[str]:
     """
     _checks.choice("kind", kind, ("bahdanau", "luong"))
     _frame(ax, (0, 9), (0, 10.4))
-    for j in range(4):
-        _box(ax, 4.2 + 1.1 * j, 0.6, 0.9, 0.6, f"$h_{{{j + 1}}}$", "tensor", fontsize=10)
-    _note(ax, 4.2 + 1.1 * 1.5, 0.05, "encoder states", fontsize=8)
-    if kind == "bahdanau":
-        path = ["s_{t-1}", "score", "softmax", "context", "RNN step", "s_t", "output"]
-        query, score = "$s_{t-1}$", r"$v^\top \tanh(W_q s_{t-1} + W_k h_j)$"
-        ys = dict(state=2.2, score=2.2, soft=3.6, ctx=5.0, rnn=6.6, out=9.6)
-    else:
-        path = ["s_{t-1}", "RNN step", "s_t", "score", "softmax", "context", "combine", "output"]
-        query, score = "$s_t$", r"$s_t^\top h_j$ or $s_t^\top W h_j$"
-        ys = dict(state=2.2, rnn=2.2, score=4.2, soft=5.6, ctx=7.0, out=9.6)
-    _box(ax, 5.85, ys["score"], 4.6, 0.75, "score " + score, "op", fontsize=9)
-    for j in range(4):
-        _arrow(ax, (4.2 + 1.1 * j, 0.9), (5.85 + 0.5 * (j - 1.5), ys["score"] - 0.4), lw=0.9)
-    _arrow(ax, (5.85, ys["score"] + 0.38), (5.85, ys["soft"] - 0.35))
-    _box(ax, 5.85, ys["soft"], 3.0, 0.7, r"softmax $\rightarrow \alpha_{tj}$", "norm")
-    _arrow(ax, (5.85, ys["soft"] + 0.35), (5.85, ys["ctx"] - 0.35))
-    _box(ax, 5.85, ys["ctx"], 3.0, 0.7, r"$c_t = \Sigma_j\, \alpha_{tj} h_j$", "attention")
-    if kind == "bahdanau":
-        _box(ax, 1.4, ys["state"], 1.4, 0.7, query, "state", fontsize=10)
-        _arrow(ax, (2.1, ys["state"]), (3.55, ys["score"]))
-        _box(ax, 3.0, ys["rnn"], 3.6, 0.8, "RNN step\ninput $[y_{t-1}; c_t]$", "op", fontsize=9)
-        _arrow(ax, (5.85, ys["ctx"] + 0.35), (4.2, ys["rnn"] - 0.42))
-        _arrow(ax, (1.4, ys["state"] + 0.35), (1.4, ys["rnn"] - 0.42))
-        _arrow(ax, (3.0, ys["rnn"] + 0.42), (3.0, 7.8))
-        _box(ax, 3.0, 8.15, 1.0, 0.6, "$s_t$", "state", fontsize=10)
-        _arrow(ax, (3.0, 8.45), (3.0, 9.3))
-        _note(ax, 3.0, ys["out"], r"$p(y_t)$ from $s_t$ (and $c_t$)", fontsize=9)
-        _note(ax, 6.6, 8.3, "context enters\nthe recurrence", fontsize=8, style="italic")
-    else:
-        _box(ax, 2.2, ys["rnn"], 2.8, 0.8, "RNN step\n$s_{t-1}, y_{t-1}$", "op", fontsize=9)
-        _box(ax, 2.2, 3.5, 1.0, 0.6, "$s_t$", "state", fontsize=10)
-        _arrow(ax, (2.2, ys["rnn"] + 0.42), (2.2, 3.2))
-        _arrow(ax, (2.7, 3.6), (3.55, ys["score"]))
-        _box(ax, 3.8, 8.4, 4.2, 0.75, r"combine $\tanh(W_c[s_t; c_t])$", "op", fontsize=9)
-        ax.plot([1.7, 1.2, 1.2], [3.5, 3.5, 8.4], **LINE)
-        _arrow(ax, (1.2, 8.4), (1.7, 8.4))
-        _arrow(ax, (5.85, ys["ctx"] + 0.35), (5.2, 8.0))
-        _arrow(ax, (3.8, 8.78), (3.8, 9.3))
-        _note(ax, 3.8, ys["out"], r"$p(y_t) = \mathrm{softmax}(W_o \cdot)$", fontsize=9)
-        _note(ax, 7.9, 8.5, "context used\nafter the step", fontsize=8, style="italic")
+    path = _bahdanau_step(ax) if kind == "bahdanau" else _luong_step(ax)
     title = "Bahdanau (additive)" if kind == "bahdanau" else "Luong (dot / general)"
     _note(ax, 4.5, 10.15, title, fontsize=11, weight="bold")
     return path
