@@ -443,7 +443,7 @@ def draw_rnn_attention(ax, kind: str = "bahdanau") -> list[str]:
     Taught in chapter 5.
     """
     _checks.choice("kind", kind, ("bahdanau", "luong"))
-    _frame(ax, (0, 9), (0, 10.4))
+    _frame(ax, (0, 9), (-0.3, 10.4))
     path = _bahdanau_step(ax) if kind == "bahdanau" else _luong_step(ax)
     title = "Bahdanau (additive)" if kind == "bahdanau" else "Luong (dot / general)"
     _note(ax, 4.5, 10.15, title, fontsize=11, weight="bold")
