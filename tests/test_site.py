@@ -275,6 +275,40 @@ def test_widgets_respond(browser, base_url, page):
         visit.close()
 
 
+# The diagrams of chapters 5 to 9 (seqlab.plot.draw_*): the page that draws each and a
+# phrase of its alt text (the drawing cell's {"mystnb": {"image": {"alt": ...}}}).
+# Keep in step with those cells: a phrase changed there must change here.
+DIAGRAM_FIGURES = [
+    ("notebooks/05_attention_for_rnns.html", "Bahdanau additive attention on the left"),
+    ("notebooks/06_self_attention.html", "Flow diagram of scaled dot-product attention"),
+    ("notebooks/07_multi_head_attention.html", "Flow diagram of multi-head attention"),
+    ("notebooks/09_full_transformer.html", "a post-LN Transformer layer on the left"),
+    ("notebooks/09_full_transformer.html", "Diagram of the encoder-decoder Transformer"),
+    ("notebooks/09_full_transformer.html", "Diagram of generation with a key-value cache"),
+]
+
+# Every <img> of the page whose alt text contains the phrase: loaded, and its size.
+IMAGES_WITH_ALT = """phrase => [...document.images]
+    .filter(img => (img.getAttribute('alt') || '').includes(phrase))
+    .map(img => ({complete: img.complete, width: img.naturalWidth,
+                  src: img.getAttribute('src')}))"""
+
+
+@pytest.mark.parametrize(("page", "phrase"), DIAGRAM_FIGURES)
+def test_every_diagram_is_on_its_page_and_loaded(browser, base_url, page, phrase):
+    """Each diagram of chapters 5 to 9 is shown on its chapter's page: an image whose
+    alt text is that figure's, and whose file the browser loaded (a non-zero width)."""
+    assert page in PAGES, f"{page} is not in the built site"
+    visit = Visit(browser, f"{base_url}/{page}")
+    try:
+        images = visit.page.evaluate(IMAGES_WITH_ALT, phrase)
+        assert len(images) == 1, f"{page}: {len(images)} images with alt text {phrase!r}"
+        assert images[0]["complete"] and images[0]["width"] > 0, f"{page}: not loaded {images}"
+        assert visit.problems == [], f"{page}:\n" + "\n".join(visit.problems)
+    finally:
+        visit.close()
+
+
 def test_figures_are_opaque_cards_that_read_in_dark_mode():
     """Every figure a chapter drew is an opaque PNG on a light background (the book's
     style): on the dark theme it shows as a light card, never as dark ink on dark."""
