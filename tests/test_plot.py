@@ -275,3 +275,15 @@ DRAWN_BY_CHAPTERS = (
     "draw_kv_cache",
     "draw_rnn_attention",
 )
+
+
+@pytest.mark.parametrize("name", DIAGRAMS)
+def test_diagram_ink_reads_on_every_fill(name):
+    # Labels are dark ink on light fills (WCAG AA, 4.5:1), on the opaque white card.
+    fig, ax, _, _ = drawn(name)
+    faces = {to_rgb(p.get_facecolor()) for p in ax.patches}
+    low = [face for face in faces if contrast(face, plot.INK) < 4.5]
+    assert not low, f"{name}: fills too dark for dark ink: {low}"
+    assert {to_rgb(t.get_color()) for t in ax.texts if t.get_text()} <= {to_rgb(plot.INK)}
+    assert to_rgb(fig.get_facecolor()) == (1.0, 1.0, 1.0)
+    plt.close(fig)
