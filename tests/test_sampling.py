@@ -64,8 +64,9 @@ def test_the_nucleus_is_the_smallest_set_that_reaches_p_hand_computed():
     logits = p.log()
     cases = {  # top_p -> the kept ids (by hand: running sums 0.45, 0.70, 0.85, 0.95, 1)
         0.3: [1],  # 0.45 already reaches 0.3
-        0.44: [1],
+        0.45: [1],  # exactly reached by the first (up to rounding)
         0.5: [1, 3],  # 0.45 < 0.5 <= 0.70
+        0.7: [1, 3],  # exactly reached by the first two
         0.8: [1, 3, 4],  # 0.70 < 0.8 <= 0.85
         0.9: [0, 1, 3, 4],  # 0.85 < 0.9 <= 0.95
         1.0: [0, 1, 2, 3, 4],
@@ -179,3 +180,17 @@ def test_top_k_one_generates_the_greedy_continuation(name):
     greedy = model.generate(prompt, 10, temperature=0)
     assert torch.equal(model.generate(prompt, 10, 1.5, generator=gen(3), top_k=1), greedy)
     assert torch.equal(model.generate(prompt, 10, 1.5, generator=gen(3), top_p=1e-6), greedy)
+
+
+def test_the_nucleus_exercise_checker_accepts_the_answer_and_explains_the_mistakes():
+    from seqlab.exercises import check_nucleus_size
+
+    # 0.5, 0.2, 0.15, ...: running sums 0.5, 0.7, 0.85 first reach 0.8 at the third
+    assert check_nucleus_size(3, quiet=True)
+    short = check_nucleus_size(2, quiet=True)
+    assert not short and "keep the token that crosses it" in short.message
+    long = check_nucleus_size(4, quiet=True)
+    assert not long and "stop at the first token" in long.message
+    assert not check_nucleus_size(3.0, quiet=True)  # a count
+    assert check_nucleus_size(1, top_p=0.5, quiet=True)  # 0.5 alone reaches 0.5
+    assert check_nucleus_size(2, probs=(0.1, 0.6, 0.3), top_p=0.8, quiet=True)

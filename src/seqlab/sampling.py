@@ -27,7 +27,9 @@ import torch
 from seqlab import _checks
 from seqlab.utils import evaluating
 
-__all__ = ["generate", "next_token_probs", "sample_next"]
+__all__ = ["NUCLEUS_TOLERANCE", "generate", "next_token_probs", "sample_next"]
+
+NUCLEUS_TOLERANCE = 1e-6  # a mass within this of top_p counts as reaching it (rounding)
 
 
 def next_token_probs(
@@ -44,7 +46,9 @@ def next_token_probs(
     The top-k set does not depend on the temperature (dividing by ``temperature > 0``
     keeps the order of the logits), so temperature and top-k commute. The nucleus is
     computed on the tempered (and top-k cut) distribution, so it does depend on the
-    temperature. The most likely token is always kept. ``temperature=0`` puts all the
+    temperature. The most likely token is always kept, and a running sum within
+    :data:`NUCLEUS_TOLERANCE` of ``top_p`` counts as reaching it, so that rounding in
+    the softmax does not decide a tie with ``top_p``. ``temperature=0`` puts all the
     mass on the most likely token (the first one on ties).
 
     Args:
@@ -70,10 +74,11 @@ def next_token_probs(
         keep = torch.zeros_like(probs, dtype=torch.bool).scatter_(-1, best, True)
         probs = torch.where(keep, probs, 0.0)  # exactly k kept, even on ties
         probs = probs / probs.sum(-1, keepdim=True)
-    if top_p is not None:
+    if top_p is not None and top_p < 1:
         sorted_probs, order = probs.sort(dim=-1, descending=True)  # (B, V)
         before = sorted_probs.cumsum(-1) - sorted_probs  # mass of the more likely ones
-        keep_sorted = before < top_p  # the first token always: before = 0
+        keep_sorted = before < top_p - NUCLEUS_TOLERANCE  # p not reached before it
+        keep_sorted[:, 0] = True  # the most likely token, however small top_p
         keep = torch.zeros_like(keep_sorted).scatter_(-1, order, keep_sorted)  # (B, V)
         probs = torch.where(keep, probs, 0.0)
         probs = probs / probs.sum(-1, keepdim=True)
