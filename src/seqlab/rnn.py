@@ -383,10 +383,30 @@ class RNNLM(nn.Module):
         logits, state = self(tokens, state)
         return logits[:, -1], state
 
-    def generate(self, prompt, n: int, temperature: float = 1.0, *, vocab=None, generator=None):
+    def generate(
+        self,
+        prompt,
+        n: int,
+        temperature: float = 1.0,
+        *,
+        vocab=None,
+        generator=None,
+        top_k: int | None = None,
+        top_p: float | None = None,
+    ):
         """Continue ``prompt`` by ``n`` sampled tokens, carrying the recurrent state: see
-        :func:`seqlab.sampling.generate` (a string prompt needs ``vocab``)."""
-        return sampling.generate(self, prompt, n, temperature, vocab=vocab, generator=generator)
+        :func:`seqlab.sampling.generate` (a string prompt needs ``vocab``; ``top_k`` and
+        ``top_p`` cut the distribution as in :func:`seqlab.sampling.next_token_probs`)."""
+        return sampling.generate(
+            self,
+            prompt,
+            n,
+            temperature,
+            vocab=vocab,
+            generator=generator,
+            top_k=top_k,
+            top_p=top_p,
+        )
 
 
 class RNNRegressor(nn.Module):

@@ -391,10 +391,13 @@ class TransformerLM(nn.Module):
         generator: torch.Generator | None = None,
         *,
         vocab=None,
+        top_k: int | None = None,
+        top_p: float | None = None,
     ) -> torch.Tensor:
         """Continue ``prompt`` ``(B, P)`` (or ``(P,)``, or a string with ``vocab``) by
         ``n`` tokens, sampling at ``temperature`` (``0`` takes the most likely token),
-        with :func:`seqlab.sampling.generate`. A :class:`KVCache` makes each new token
+        cut to ``top_k`` tokens or the ``top_p`` nucleus if given, with
+        :func:`seqlab.sampling.generate`. A :class:`KVCache` makes each new token
         cost one position of attention per layer, not a whole recomputation.
 
         Returns:
@@ -409,6 +412,8 @@ class TransformerLM(nn.Module):
             vocab=vocab,
             generator=generator,
             max_len=self.config.max_len if learned else None,
+            top_k=top_k,
+            top_p=top_p,
         )
 
 

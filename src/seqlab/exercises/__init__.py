@@ -43,6 +43,7 @@ __all__ = [
     "check_lstm_param_count",
     "check_matmul_flops",
     "check_mha_param_count",
+    "check_nucleus_size",
     "check_number",
     "check_rnn_param_count",
     "check_rnn_step",
@@ -262,7 +263,12 @@ def check_number(
 # Each chapter's checkers, from the module named after the chapter. They import the core
 # above, so they come last.
 from seqlab.exercises.ch00 import check_matmul_flops, check_softmax
-from seqlab.exercises.ch01 import check_rnn_param_count, check_rnn_step, check_uniform_perplexity
+from seqlab.exercises.ch01 import (
+    check_nucleus_size,
+    check_rnn_param_count,
+    check_rnn_step,
+    check_uniform_perplexity,
+)
 from seqlab.exercises.ch02 import check_clipped_component, check_gradient_factor
 from seqlab.exercises.ch03 import check_gru_step, check_lstm_param_count
 from seqlab.exercises.ch04 import check_copy_chance, check_teacher_forcing

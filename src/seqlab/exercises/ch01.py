@@ -8,7 +8,12 @@ import torch
 
 from seqlab.exercises import Feedback, check_close, check_function, check_number
 
-__all__ = ["check_rnn_param_count", "check_rnn_step", "check_uniform_perplexity"]
+__all__ = [
+    "check_nucleus_size",
+    "check_rnn_param_count",
+    "check_rnn_step",
+    "check_uniform_perplexity",
+]
 
 
 def check_rnn_step(fn: Callable, *, quiet: bool = False) -> Feedback:
@@ -59,3 +64,30 @@ def check_uniform_perplexity(answer, vocab_size: int, *, quiet: bool = False) ->
     """Check the perplexity of a model that gives every one of ``vocab_size`` tokens
     the same probability (chapter 1)."""
     return check_close(answer, float(vocab_size), atol=1e-6, rtol=1e-6, quiet=quiet)
+
+
+NUCLEUS_PROBS = (0.5, 0.2, 0.15, 0.1, 0.05)  # the exercise's next-character probabilities
+
+
+def check_nucleus_size(
+    answer, probs=NUCLEUS_PROBS, top_p: float = 0.8, *, quiet: bool = False
+) -> Feedback:
+    """Check how many tokens the nucleus of mass ``top_p`` keeps when the next-token
+    probabilities are ``probs`` (chapter 1)."""
+    from seqlab.sampling import next_token_probs
+
+    p = torch.tensor([probs], dtype=torch.float64)  # (1, V)
+    right = int((next_token_probs(p.log(), top_p=top_p) > 0).sum())
+    mistakes = [
+        (right - 1, "the mass of these has not reached p yet: keep the token that crosses it"),
+        (right + 1, "stop at the first token where the running sum reaches p"),
+    ]
+    return check_number(
+        answer,
+        right,
+        [m for m in mistakes if m[0] >= 1],
+        whole=True,
+        correct=f"{right}: the running sum of the sorted probabilities first reaches {top_p} there",
+        otherwise="{answer} is not it; sort the probabilities and add them up until you reach p",
+        quiet=quiet,
+    )
