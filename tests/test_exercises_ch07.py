@@ -94,3 +94,32 @@ def test_the_cases_test_a_causal_mask_and_several_head_counts():
     assert len({heads for _, heads, *_ in _MHA_CASES}) >= 2
     _x, module, mask = _mha_case(1, 16, 4, 6, True)
     assert isinstance(module, MultiHeadAttention) and torch.equal(mask, causal_mask(6))
+
+
+def _chapter_7_code(start: str, kind: str) -> str:
+    """The first Python block of chapter 7 that starts with ``start``: a code cell
+    (``kind="code"``) or a fenced block of a Markdown cell (``kind="markdown"``)."""
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "notebooks" / "07_multi_head_attention.ipynb"
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    for c in (c for c in cells if c["cell_type"] == kind):
+        text = "".join(c["source"])
+        blocks = [text] if c["cell_type"] == "code" else text.split("```python\n")[1:]
+        for block in blocks:
+            if block.startswith(start):
+                return block.split("```")[0]
+    raise AssertionError(f"chapter 7 has no block starting with {start!r}")
+
+
+def test_the_chapters_attempt_gets_the_scale_hint_and_its_solution_passes(capsys):
+    namespace = {"torch": torch, "nn": torch.nn, "check_mha": check_mha}
+    exec(_chapter_7_code("def mha(", "code"), namespace)
+    assert "Not yet" in capsys.readouterr().out
+    attempt = check_mha(namespace["mha"], quiet=True)
+    assert not attempt and _MHA_MISTAKES["no_scale"] in attempt.message
+    solution = _chapter_7_code("def mha(", "markdown")
+    assert "d_k**0.5" in solution
+    exec(solution, namespace)
+    assert check_mha(namespace["mha"], quiet=True)

@@ -147,6 +147,6 @@ def check_mha(fn: Callable, *, quiet: bool = False) -> Feedback:
                 continue
             for mistake, hint in _MHA_MISTAKES.items():
                 if _compare(got, _mha_variant(x, module, mask, mistake), 1e-5, 1e-4)[0]:
-                    return verdict(False, f"your mha on input {i}: {message}. Hint: {hint}", quiet)
+                    return verdict(False, f"your mha on input {i}: {message}. Hint: {hint}.", quiet)
         return verdict(False, f"your mha on input {i} ({case[1]} heads): {message}", quiet)
     return verdict(True, f"your mha equals MultiHeadAttention on {len(_MHA_CASES)} inputs", quiet)
