@@ -48,8 +48,11 @@ ALLOWED = [
 
 def sentences(markdown: str) -> list[str]:
     """The sentences of a Markdown cell, glue roles replaced by ``GLUE``, other roles,
-    inline code and display math by placeholders, directive fences dropped."""
-    text = re.sub(r"^\s*(`{3,}|:{3,}).*$", "", markdown, flags=re.MULTILINE)
+    inline code and display math by placeholders, code blocks and directive fences
+    dropped."""
+    # code blocks (```python) go; a directive's fences go, its text ({exercise}) stays
+    text = re.sub(r"^(`{3,})(?=\w).*?^\1\s*$", " ", markdown, flags=re.MULTILINE | re.DOTALL)
+    text = re.sub(r"^\s*(`{3,}|:{3,}).*$", "", text, flags=re.MULTILINE)
     text = re.sub(r"\$\$.*?\$\$", " MATH ", text, flags=re.DOTALL)
     text = GLUE.sub("GLUE", text)
     text = re.sub(r"\{[\w:-]+\}`[^`]*`", "REF", text)  # {cite}, {ref}, {term}, ...
@@ -128,6 +131,7 @@ def test_flags_a_fixed_verdict_next_to_a_glued_number(markdown):
         # a verdict inside inline code, a role or display math is not prose
         "Call `fails_fast()` with {glue:text}`n` tokens.",
         "```python\nprint('better')\n```\nThe loss is {glue:text}`loss:.2f`.",
+        "The loss is {glue:text}`loss:.2f` and\n```python\nprint('better')\n```",
     ],
 )
 def test_passes_honest_prose(markdown):
@@ -142,6 +146,14 @@ def test_sentences_split_at_emphasis_and_list_items():
         "- one item",
         "- another",
     ]
+
+
+def test_a_directive_keeps_its_text_and_loses_its_code():
+    text = (
+        "```{exercise}\n:label: x\n\nAsk.\n```\n\n````{solution} x\n:class: dropdown\n\n"
+        "Answer.\n```python\nprint('better')\n```\n````"
+    )
+    assert sentences(text) == [":label: x", "Ask.", ":class: dropdown", "Answer."]
 
 
 def test_a_decimal_or_abbreviation_does_not_end_a_sentence():
