@@ -42,6 +42,7 @@ __all__ = [
     "check_linear_step",
     "check_lstm_param_count",
     "check_matmul_flops",
+    "check_mha",
     "check_mha_param_count",
     "check_nucleus_size",
     "check_number",
@@ -286,7 +287,7 @@ from seqlab.exercises.ch06 import (
     check_dot_variance,
     check_scaled_toy,
 )
-from seqlab.exercises.ch07 import check_mha_param_count, check_split_heads
+from seqlab.exercises.ch07 import check_mha, check_mha_param_count, check_split_heads
 from seqlab.exercises.ch08 import check_rope_angle, check_sinusoidal
 from seqlab.exercises.ch09 import check_encoder_layer_params, check_layer_norm
 from seqlab.exercises.ch10 import check_kv_cache_bytes, check_train_flops
