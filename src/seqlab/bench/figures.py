@@ -253,6 +253,37 @@ def _lowdata(result, axes):
     axes[0].legend(fontsize="x-small")
 
 
+def _recipe(result, axes):
+    rows = _rows(result, study="recipe")
+    names = [r["variant"] for r in rows][::-1]  # the baseline on top
+    means = [r["interval"]["mean"] for r in rows][::-1]
+    errors = [
+        [r["interval"]["mean"] - r["interval"]["lo"] for r in rows][::-1],
+        [r["interval"]["hi"] - r["interval"]["mean"] for r in rows][::-1],
+    ]
+    base = rows[0]["interval"]
+    axes[0].axvspan(base["lo"], base["hi"], color=plot.PALETTE[0], alpha=0.2, lw=0)
+    axes[0].errorbar(means, names, xerr=errors, fmt="o", color=plot.PALETTE[0], capsize=3)
+    axes[0].set(
+        xlabel="held-out cross-entropy (nats), mean and 95% interval",
+        title=f"Recipe, {result['config']['steps']} steps, {len(base_seeds(rows))} seeds",
+    )
+    for k, row in enumerate(_rows(result, study="norm")):
+        values = row["train_loss"]["values"]
+        axes[1].plot(values, [k] * len(values), "o", color=plot.PALETTE[1 + k // 2], alpha=0.8)
+    norm_names = [r["variant"] for r in _rows(result, study="norm")]
+    axes[1].set_yticks(range(len(norm_names)), norm_names)
+    axes[1].set(
+        xlabel="training cross-entropy, last tenth (nats), one dot per seed",
+        title=f"{result['config']['norm_layers']} layers, lr {result['config']['norm_lr']:g}",
+    )
+
+
+def base_seeds(rows: list[dict]) -> list[float]:
+    """The per-seed values of the first row's held-out cross-entropy."""
+    return rows[0]["cross_entropy"]["values"]
+
+
 PANELS = {
     "speed": (_speed, 2),
     "longrange": (_longrange, 3),
@@ -260,6 +291,7 @@ PANELS = {
     "order": (_order, 2),
     "streaming": (_streaming, 2),
     "lowdata": (_lowdata, 1),
+    "recipe": (_recipe, 2),
 }
 
 
