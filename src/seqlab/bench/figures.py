@@ -254,34 +254,29 @@ def _lowdata(result, axes):
 
 
 def _recipe(result, axes):
-    rows = _rows(result, study="recipe")
-    names = [r["variant"] for r in rows][::-1]  # the baseline on top
-    means = [r["interval"]["mean"] for r in rows][::-1]
-    errors = [
-        [r["interval"]["mean"] - r["interval"]["lo"] for r in rows][::-1],
-        [r["interval"]["hi"] - r["interval"]["mean"] for r in rows][::-1],
-    ]
-    base = rows[0]["interval"]
+    rows = _rows(result, study="recipe")[::-1]  # the baseline on top
+    for k, row in enumerate(rows):
+        iv = row["interval"]
+        error = [[iv["mean"] - iv["lo"]], [iv["hi"] - iv["mean"]]]
+        axes[0].errorbar(iv["mean"], k, xerr=error, fmt="o", color=plot.PALETTE[0], capsize=3)
+    base = rows[-1]["interval"]
     axes[0].axvspan(base["lo"], base["hi"], color=plot.PALETTE[0], alpha=0.2, lw=0)
-    axes[0].errorbar(means, names, xerr=errors, fmt="o", color=plot.PALETTE[0], capsize=3)
+    axes[0].set_yticks(range(len(rows)), [r["variant"] for r in rows])
+    n = base["n"]
     axes[0].set(
-        xlabel="held-out cross-entropy (nats), mean and 95% interval",
-        title=f"Recipe, {result['config']['steps']} steps, {len(base_seeds(rows))} seeds",
+        xlabel="held-out cross-entropy (nats), 95% interval",
+        title=f"Recipe, {result['config']['steps']} steps, {n} seed{'s' if n != 1 else ''}",
     )
-    for k, row in enumerate(_rows(result, study="norm")):
+    norm = _rows(result, study="norm")
+    for k, row in enumerate(norm):
         values = row["train_loss"]["values"]
         axes[1].plot(values, [k] * len(values), "o", color=plot.PALETTE[1 + k // 2], alpha=0.8)
-    norm_names = [r["variant"] for r in _rows(result, study="norm")]
-    axes[1].set_yticks(range(len(norm_names)), norm_names)
+    axes[1].set_yticks(range(len(norm)), [r["variant"] for r in norm])
+    axes[1].yaxis.tick_right()  # the labels on the right, clear of the first panel
     axes[1].set(
-        xlabel="training cross-entropy, last tenth (nats), one dot per seed",
+        xlabel="training loss, last tenth (nats)",
         title=f"{result['config']['norm_layers']} layers, lr {result['config']['norm_lr']:g}",
     )
-
-
-def base_seeds(rows: list[dict]) -> list[float]:
-    """The per-seed values of the first row's held-out cross-entropy."""
-    return rows[0]["cross_entropy"]["values"]
 
 
 PANELS = {
