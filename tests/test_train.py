@@ -6,7 +6,7 @@ from torch import nn
 
 from seqlab.data import TaskBatch
 from seqlab.rnn import RNNLM, RNNLMConfig
-from seqlab.train import evaluate, fit
+from seqlab.train import evaluate, fit, lr_factor, regression_loss, sequence_loss
 
 
 def repeat_task(generator):
@@ -139,3 +139,121 @@ def test_regression_loss_on_the_adding_problem():
     assert history.loss[-1] < history.loss[0]
     with pytest.raises(ValueError, match="model output must have shape"):
         regression_loss(lambda x: x[..., 0], batch)
+
+
+# ---------------------------------------------------------------- the training recipe
+
+
+def test_default_adamw_without_decay_trains_exactly_as_adam():
+    def run(optimizer=None):
+        m = model()
+        opt = optimizer(m) if optimizer else None
+        h = fit(m, repeat_task(torch.Generator().manual_seed(0)), steps=12, lr=1e-2,
+                optimizer=opt, progress=False)  # fmt: skip
+        return m, h
+
+    ours, h1 = run()
+    adam, h2 = run(lambda m: torch.optim.Adam(m.parameters(), lr=1e-2))
+    assert h1.loss == h2.loss
+    for a, b in zip(ours.state_dict().values(), adam.state_dict().values(), strict=True):
+        torch.testing.assert_close(a, b, atol=0, rtol=0)
+
+
+def test_weight_decay_shrinks_matrices_and_not_biases():
+    lr, decay = 1e-2, 0.1
+    start = {k: v.clone() for k, v in model().state_dict().items()}
+    after = {}
+    for wd in (0.0, decay):
+        m = model()
+        fit(m, repeat_task(torch.Generator().manual_seed(0)), steps=1, lr=lr,
+            weight_decay=wd, progress=False)  # fmt: skip
+        after[wd] = m.state_dict()
+    for name, p0 in start.items():
+        # AdamW: p <- p (1 - lr wd) - lr adam(g); the first Adam update does not
+        # depend on wd, so the difference is -lr wd p0 for decayed tensors
+        expected = -lr * decay * p0 if p0.dim() >= 2 else torch.zeros_like(p0)
+        torch.testing.assert_close(after[decay][name] - after[0.0][name], expected)
+
+
+@pytest.mark.parametrize("schedule", ["constant", "cosine", "inverse_sqrt"])
+def test_the_learning_rate_of_each_step_follows_the_schedule(schedule):
+    m = model()
+    h = fit(m, repeat_task(torch.Generator().manual_seed(0)), steps=10, lr=0.02,
+            schedule=schedule, warmup=4, progress=False)  # fmt: skip
+    expected = [0.02 * lr_factor(schedule, t, steps=10, warmup=4) for t in range(10)]
+    assert h.lr == pytest.approx(expected)
+    assert h.lr[:4] == pytest.approx([0.005, 0.01, 0.015, 0.02])  # linear warm-up
+
+
+def test_lr_factor_values():
+    assert lr_factor("cosine", 0, steps=10) == 1.0
+    assert lr_factor("cosine", 5, steps=10) == pytest.approx(0.5)
+    assert lr_factor("inverse_sqrt", 15, steps=100, warmup=4) == pytest.approx(0.5)
+    assert lr_factor("constant", 99, steps=100, warmup=4) == 1.0
+    with pytest.raises(ValueError, match="schedule must be one of"):
+        lr_factor("linear", 0, steps=10)
+
+
+def test_sequence_loss_with_label_smoothing_is_the_smoothed_cross_entropy():
+    m = model()
+    batch = next(repeat_task(torch.Generator().manual_seed(3)))
+    plain, acc = sequence_loss(m, batch)
+    smooth, acc_smooth = sequence_loss(m, batch, label_smoothing=0.1)
+    logp = m(batch.x)[0].log_softmax(-1)[batch.mask]  # (N, C)
+    uniform = -logp.mean(-1).mean()  # cross-entropy against the uniform distribution
+    torch.testing.assert_close(smooth, 0.9 * plain + 0.1 * uniform)
+    assert acc == acc_smooth
+
+
+def test_label_smoothing_trains_smoothed_and_evaluates_plain():
+    eval_batches = lambda: [next(repeat_task(torch.Generator().manual_seed(9)))]  # noqa: E731
+    m = model()
+    first = next(repeat_task(torch.Generator().manual_seed(0)))
+    smoothed_start = sequence_loss(m, first, label_smoothing=0.2)[0].item()
+    h = fit(m, repeat_task(torch.Generator().manual_seed(0)), steps=5,
+            label_smoothing=0.2, eval_batches=eval_batches, progress=False)  # fmt: skip
+    assert h.loss[0] == pytest.approx(smoothed_start)
+    assert h.eval_loss[-1] == pytest.approx(evaluate(m, eval_batches())[0])  # plain
+
+
+def test_recipe_options_change_the_checkpoint(tmp_path, monkeypatch):
+    monkeypatch.setenv("SEQLAB_CACHE_DIR", str(tmp_path))
+    key = {"model": "gru-16", "seed": 0}
+    options = [{}, {"weight_decay": 0.1}, {"schedule": "cosine"}, {"warmup": 2},
+               {"label_smoothing": 0.1}, {"lr": 3e-3}]  # fmt: skip
+    for extra in options:
+        h = fit(model(), repeat_task(torch.Generator().manual_seed(0)), steps=4,
+                cache_key=key, progress=False, **extra)  # fmt: skip
+        assert not h.from_cache, extra
+    assert len(list(tmp_path.glob("*.pt"))) == len(options)
+    again = fit(model(), repeat_task(torch.Generator().manual_seed(0)), steps=4,
+                cache_key=key, progress=False, schedule="cosine")  # fmt: skip
+    assert again.from_cache and again.lr == pytest.approx(
+        [1e-3 * lr_factor("cosine", t, steps=4) for t in range(4)]
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"time_budget": 1.0, "schedule": "cosine"}, "needs steps"),
+        ({"time_budget": 1.0, "warmup": 3}, "needs steps"),
+        ({"steps": 5, "warmup": 5}, "warmup must be fewer than steps=5"),
+        ({"steps": 5, "schedule": "linear"}, "schedule must be one of"),
+        ({"steps": 5, "weight_decay": -0.1}, "weight_decay must be a number >= 0"),
+        ({"steps": 5, "label_smoothing": 1.0}, r"label_smoothing must be in \[0, 1\)"),
+        ({"steps": 5, "label_smoothing": 0.1, "loss_fn": regression_loss}, "no.*keyword|has none"),
+    ],
+)
+def test_bad_recipe_arguments(kwargs, match):
+    m = model()
+    with pytest.raises((ValueError, TypeError), match=match):
+        fit(m, repeat_task(torch.Generator()), progress=False, **kwargs)
+
+
+def test_weight_decay_with_your_own_optimizer_is_refused():
+    m = model()
+    opt = torch.optim.SGD(m.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="give it to your optimizer"):
+        fit(m, repeat_task(torch.Generator()), steps=2, optimizer=opt, weight_decay=0.1,
+            progress=False)  # fmt: skip

@@ -3,6 +3,7 @@ causal and its cached generation equals recomputation, the encoder is order-blin
 positions, and the encoder-decoder speaks the seq2seq protocol."""
 
 import copy
+import math
 
 import pytest
 import torch
@@ -654,3 +655,84 @@ def test_src_mask_must_match_src():
     batch = task.batch(task.pairs(2, torch.Generator().manual_seed(0)))
     with pytest.raises(ValueError, match=r"shaped like src .* got torch.bool \(2, 3\)"):
         model(batch.src, batch.src_mask[:, :3], batch.tgt_in)
+
+
+# ---------------------------------------------------------------- the recipe's options
+
+
+def recipe_config(**options):
+    return TransformerConfig(vocab_size=13, d_model=8, n_heads=2, n_layers=2, d_ff=16, **options)
+
+
+def test_recipe_options_are_off_by_default():
+    config = TransformerConfig(vocab_size=10)
+    assert (config.dropout, config.tie_weights, config.scale_embedding) == (0.0, False, False)
+    with pytest.raises(TypeError, match="tie_weights"):
+        TransformerConfig(vocab_size=10, tie_weights=1)
+    with pytest.raises(TypeError, match="scale_embedding"):
+        TransformerConfig(vocab_size=10, scale_embedding="yes")
+
+
+@pytest.mark.parametrize("make", [TransformerLM, "TorchLM"])
+def test_tied_weights_share_the_embedding_and_save_vocab_times_d_model(make):
+    from seqlab.transformer import TorchLM
+
+    make = TorchLM if make == "TorchLM" else make
+    torch.manual_seed(0)
+    untied, tied = make(recipe_config()), make(recipe_config(tie_weights=True))
+    count = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
+    assert count(untied) - count(tied) == 13 * 8
+    assert tied.head.weight is tied.embed.tokens.weight
+    tokens = torch.randint(0, 13, (2, 5))
+    tied(tokens).sum().backward()  # the shared matrix gets both uses' gradients
+    assert tied.embed.tokens.weight.grad is not None
+    torch.testing.assert_close(
+        tied.embed.tokens.weight.std(), torch.tensor(8**-0.5), atol=0.1, rtol=0
+    )
+
+
+def test_tied_lm_logits_are_the_stream_times_the_embedding_and_sizes_match_torch():
+    from seqlab.transformer import TorchLM
+
+    config = recipe_config(tie_weights=True)
+    lm = TransformerLM(config).eval()
+    assert sum(p.numel() for p in lm.parameters()) == sum(
+        p.numel() for p in TorchLM(config).parameters()
+    )
+    tokens = torch.randint(0, 13, (2, 5))
+    x = lm.embed(tokens)
+    for layer in lm.layers:
+        x = layer(x, causal=True)
+    expected = lm.norm(x) @ lm.embed.tokens.weight.T + lm.head.bias  # (B, L, V)
+    torch.testing.assert_close(lm(tokens), expected)
+
+
+def test_tied_encoder_decoder_shares_the_target_embedding():
+    task = date_task()
+    untied = Transformer.for_task(task, d_model=8, n_heads=2, n_layers=1, d_ff=16)
+    tied = Transformer.for_task(task, d_model=8, n_heads=2, n_layers=1, d_ff=16, tie_weights=True)
+    count = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
+    assert count(untied) - count(tied) == len(task.tgt_vocab) * 8
+    assert tied.decoder.head.weight is tied.decoder.embed.tokens.weight
+
+
+def test_scale_embedding_multiplies_tokens_by_sqrt_d_model_before_positions():
+    torch.manual_seed(0)
+    lm = TransformerLM(recipe_config(scale_embedding=True))
+    tokens = torch.randint(0, 13, (2, 5))
+    pe = lm.embed.position(torch.zeros(1, 5, 8))  # the positions alone, (1, L, d_model)
+    expected = lm.embed.tokens.weight[tokens] * math.sqrt(8) + pe
+    torch.testing.assert_close(lm.embed(tokens), expected)
+
+
+def test_dropout_applies_to_embeddings_plus_positions_in_training_only():
+    torch.manual_seed(0)
+    lm = TransformerLM(recipe_config(dropout=0.5))
+    tokens = torch.randint(0, 13, (4, 6))
+    clean = lm.eval().embed(tokens)
+    noisy = lm.train().embed(tokens)
+    dropped = noisy == 0
+    assert 0.3 < dropped.float().mean() < 0.7  # about half the entries
+    torch.testing.assert_close(noisy[~dropped], 2 * clean[~dropped])  # kept: scaled 1/(1-p)
+    layer = lm.layers[0]
+    assert layer.dropout1.p == layer.dropout2.p == layer.dropout.p == 0.5  # sublayer outputs

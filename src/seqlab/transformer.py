@@ -7,6 +7,13 @@ attention over the encoder's output between the two. ``EncoderLayer`` and
 ``DecoderLayer`` equal ``nn.TransformerEncoderLayer`` and ``nn.TransformerDecoderLayer``
 (``batch_first=True``, ReLU) and copy them with ``from_torch``.
 
+Dropout, where Vaswani et al. put it: on the sum of token embeddings and positions, and
+on each sublayer's output before it is added to the stream; and, as in PyTorch's layers,
+on the attention weights and inside the feed-forward block. Two more
+options of their recipe: the output layer sharing the token embedding
+(``tie_weights``, Press & Wolf 2017) and token embeddings scaled by
+``sqrt(d_model)`` (``scale_embedding``). All three are off by default.
+
 Three models are built from them: ``TransformerEncoder`` (tokens to vectors),
 ``TransformerLM`` (decoder-only, causal, with cached generation) and ``Transformer``
 (encoder–decoder, with the same ``encode`` / ``decoder.step`` protocol as
@@ -18,6 +25,7 @@ Taught in chapters 7 (``TransformerLM``, first used for the experiment on heads)
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -210,14 +218,22 @@ class DecoderLayer(_Layer):
 class TransformerConfig:
     """Size and kind of a Transformer.
 
-    Attributes:
+    Attributes (defaults in brackets):
         vocab_size: token ids (the source's, for the encoder–decoder).
-        d_model, n_heads, n_layers, d_ff: widths and depth.
-        max_len: the longest input (a hard limit with learned positions).
-        dropout: dropout while training.
-        positional: ``"sinusoidal"``, ``"learned"``, ``"rope"`` or ``"none"``.
-        norm_first: pre-LN (``True``) or post-LN (``False``).
-        tgt_vocab_size: target ids of the encoder–decoder (default ``vocab_size``).
+        d_model, n_heads, n_layers, d_ff: widths and depth (64, 4, 2, 256).
+        max_len: the longest input, a hard limit with learned positions (256).
+        dropout: while training, on embeddings plus positions, on each sublayer's
+            output, on attention weights and in the feed-forward block (0.0).
+        positional: ``"sinusoidal"``, ``"learned"``, ``"rope"`` or ``"none"``
+            (``"sinusoidal"``).
+        norm_first: pre-LN (``True``) or post-LN (``False``) (``True``).
+        tgt_vocab_size: target ids of the encoder–decoder (``vocab_size``).
+        tie_weights: the output layer of ``TransformerLM`` (and the decoder of
+            ``Transformer``) reuses the token embedding as its weight, which saves
+            ``vocab_size * d_model`` parameters; the shared matrix starts at
+            ``N(0, 1/d_model)``, so that logits start small (``False``).
+        scale_embedding: multiply token embeddings by ``sqrt(d_model)`` before adding
+            positions, as Vaswani et al. (``False``).
     """
 
     vocab_size: int
@@ -230,21 +246,32 @@ class TransformerConfig:
     positional: str = "sinusoidal"
     norm_first: bool = True
     tgt_vocab_size: int | None = None
+    tie_weights: bool = False
+    scale_embedding: bool = False
 
     def __post_init__(self):
         if self.tgt_vocab_size is None:
             self.tgt_vocab_size = self.vocab_size
         _checks.transformer_config(self, POSITIONALS)
+        _checks.flag("tie_weights", self.tie_weights)
+        _checks.flag("scale_embedding", self.scale_embedding)
 
 
 class _Embedding(nn.Module):
-    """Token embedding plus the configured positional encoding (RoPE lives in attention)."""
+    """Token embedding (times ``sqrt(d_model)`` with ``scale_embedding``) plus the
+    configured positional encoding (RoPE lives in attention), then dropout.
+
+    Shape:
+        tokens ``(B, L)`` -> ``(B, L, d_model)``.
+    """
 
     def __init__(self, vocab_size: int, config: TransformerConfig):
         super().__init__()
         self.vocab_size, self.positional = vocab_size, config.positional
         self.max_len = config.max_len if config.positional == "learned" else None
+        self.scale = math.sqrt(config.d_model) if config.scale_embedding else 1.0
         self.tokens = nn.Embedding(vocab_size, config.d_model)
+        self.dropout = nn.Dropout(config.dropout)
         if config.positional == "sinusoidal":
             self.position = SinusoidalEncoding(config.max_len, config.d_model)
         elif config.positional == "learned":
@@ -254,8 +281,19 @@ class _Embedding(nn.Module):
 
     def forward(self, tokens: torch.Tensor, offset: int = 0, name: str = "tokens"):
         _checks.token_ids(name, tokens, self.vocab_size, self.max_len, offset)
-        x = self.tokens(tokens)  # (B, L, d_model)
-        return x if self.position is None else self.position(x, offset)
+        x = self.tokens(tokens) * self.scale  # (B, L, d_model)
+        x = x if self.position is None else self.position(x, offset)
+        return self.dropout(x)  # "dropout to the sums of the embeddings and positions"
+
+
+def _head(config: TransformerConfig, embed: _Embedding) -> nn.Linear:
+    """The output layer ``d_model -> vocab``: its own weight, or with ``tie_weights``
+    the token embedding's (re-initialised to ``N(0, 1/d_model)``; Press & Wolf 2017)."""
+    head = nn.Linear(config.d_model, embed.vocab_size)
+    if config.tie_weights:
+        nn.init.normal_(embed.tokens.weight, std=config.d_model**-0.5)
+        head.weight = embed.tokens.weight  # one (vocab, d_model) parameter, two uses
+    return head
 
 
 def _rotary(config: TransformerConfig) -> RotaryEmbedding | None:
@@ -359,7 +397,7 @@ class TransformerLM(nn.Module):
         super().__init__()
         self.config = config
         self.embed, self.layers, self.norm = _parts(EncoderLayer, config, config.vocab_size)
-        self.head = nn.Linear(config.d_model, config.vocab_size)
+        self.head = _head(config, self.embed)
 
     def forward(
         self, tokens: torch.Tensor, *, cache: KVCache | None = None, need_weights: bool = False
@@ -431,7 +469,7 @@ class TransformerDecoder(nn.Module):
     def __init__(self, config: TransformerConfig):
         super().__init__()
         self.embed, self.layers, self.norm = _parts(DecoderLayer, config, config.tgt_vocab_size)
-        self.head = nn.Linear(config.d_model, config.tgt_vocab_size)
+        self.head = _head(config, self.embed)
 
     def forward(self, tgt_in, memory, memory_mask, *, cache=None, need_weights=False):
         offset = 0 if cache is None else cache.length
@@ -529,7 +567,7 @@ class TorchLM(nn.Module):
         )
         self.layers = nn.TransformerEncoder(layer, config.n_layers, enable_nested_tensor=False)
         self.norm = _final_norm(config)
-        self.head = nn.Linear(config.d_model, config.vocab_size)
+        self.head = _head(config, self.embed)
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
         x = self.embed(tokens)

@@ -18,6 +18,8 @@ reads the same files on Colab as in the book build.
 ``streaming``  memory and latency per generated token against context; quality in a
                fixed CPU budget (claim 6a)
 ``lowdata``    held-out exact match after training on 1k and 10k dates (claim 6b)
+``recipe``     the Transformer's training recipe, one ingredient at a time, and post-
+               against pre-LN with and without clipping (chapter 9)
 =============  ====================================================================
 
 Usage::
@@ -47,6 +49,7 @@ from seqlab.bench.common import non_finite, stamp, time_ms
 from seqlab.bench.longrange import longrange_suite
 from seqlab.bench.lowdata import lowdata_suite
 from seqlab.bench.order import order_suite
+from seqlab.bench.recipe import recipe_suite
 from seqlab.bench.scaling import scaling_suite
 from seqlab.bench.speed import speed_suite
 from seqlab.bench.streaming import streaming_suite
@@ -71,6 +74,7 @@ SUITES: dict[str, Callable[..., dict]] = {
     "longrange": longrange_suite,
     "order": order_suite,
     "lowdata": lowdata_suite,
+    "recipe": recipe_suite,
 }
 GPU_SUITES = ("speed",)  # the rest measure learning, not hardware: always on the CPU
 REQUIRED = ("suite", "stamp", "config", "params", "rows")

@@ -269,3 +269,19 @@ def non_finite(obj, where: str = "") -> str | None:
         if found:
             return found
     return None
+
+
+# two-sided 95 % quantiles of Student's t by degrees of freedom (1.96 beyond the table)
+_T95 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306}
+
+
+def t_interval(values: Iterable[float]) -> dict:
+    """The mean of ``values`` (one per seed) with its 95 % Student-t interval,
+    ``mean ± t * sd / sqrt(n)``: ``{"mean", "lo", "hi", "n"}``. With one value the
+    interval is that value (no spread to estimate: compare nothing with it)."""
+    values = [float(v) for v in values]
+    if not values:
+        raise ValueError("t_interval needs at least one value")
+    mean, n = statistics.mean(values), len(values)
+    half = 0.0 if n == 1 else _T95.get(n - 1, 1.96) * statistics.stdev(values) / math.sqrt(n)
+    return {"mean": mean, "lo": mean - half, "hi": mean + half, "n": n}

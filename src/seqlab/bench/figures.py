@@ -253,6 +253,32 @@ def _lowdata(result, axes):
     axes[0].legend(fontsize="x-small")
 
 
+def _recipe(result, axes):
+    rows = _rows(result, study="recipe")[::-1]  # the baseline on top
+    for k, row in enumerate(rows):
+        iv = row["interval"]
+        error = [[iv["mean"] - iv["lo"]], [iv["hi"] - iv["mean"]]]
+        axes[0].errorbar(iv["mean"], k, xerr=error, fmt="o", color=plot.PALETTE[0], capsize=3)
+    base = rows[-1]["interval"]
+    axes[0].axvspan(base["lo"], base["hi"], color=plot.PALETTE[0], alpha=0.2, lw=0)
+    axes[0].set_yticks(range(len(rows)), [r["variant"] for r in rows])
+    n = base["n"]
+    axes[0].set(
+        xlabel="held-out cross-entropy (nats), 95% interval",
+        title=f"Recipe, {result['config']['steps']} steps, {n} seed{'s' if n != 1 else ''}",
+    )
+    norm = _rows(result, study="norm")
+    for k, row in enumerate(norm):
+        values = row["train_loss"]["values"]
+        axes[1].plot(values, [k] * len(values), "o", color=plot.PALETTE[1 + k // 2], alpha=0.8)
+    axes[1].set_yticks(range(len(norm)), [r["variant"] for r in norm])
+    axes[1].yaxis.tick_right()  # the labels on the right, clear of the first panel
+    axes[1].set(
+        xlabel="training loss, last tenth (nats)",
+        title=f"{result['config']['norm_layers']} layers, lr {result['config']['norm_lr']:g}",
+    )
+
+
 PANELS = {
     "speed": (_speed, 2),
     "longrange": (_longrange, 3),
@@ -260,6 +286,7 @@ PANELS = {
     "order": (_order, 2),
     "streaming": (_streaming, 2),
     "lowdata": (_lowdata, 1),
+    "recipe": (_recipe, 2),
 }
 
 

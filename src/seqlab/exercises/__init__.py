@@ -37,6 +37,7 @@ __all__ = [
     "check_gradient_factor",
     "check_gru_step",
     "check_kv_cache_bytes",
+    "check_kv_cache_step",
     "check_layer_norm",
     "check_linear_state_bytes",
     "check_linear_step",
@@ -46,6 +47,7 @@ __all__ = [
     "check_mha_param_count",
     "check_nucleus_size",
     "check_number",
+    "check_pre_ln_block",
     "check_rnn_param_count",
     "check_rnn_step",
     "check_rope_angle",
@@ -289,6 +291,11 @@ from seqlab.exercises.ch06 import (
 )
 from seqlab.exercises.ch07 import check_mha, check_mha_param_count, check_split_heads
 from seqlab.exercises.ch08 import check_rope_angle, check_sinusoidal
-from seqlab.exercises.ch09 import check_encoder_layer_params, check_layer_norm
+from seqlab.exercises.ch09 import (
+    check_encoder_layer_params,
+    check_kv_cache_step,
+    check_layer_norm,
+    check_pre_ln_block,
+)
 from seqlab.exercises.ch10 import check_kv_cache_bytes, check_train_flops
 from seqlab.exercises.ch11 import check_linear_state_bytes, check_linear_step
