@@ -4,7 +4,8 @@ Each function draws a fresh :class:`~seqlab.data.batch.TaskBatch` from an option
 ``torch.Generator`` (the same seed gives the same batch) and says in its docstring what a
 perfect model and a chance-level model score.
 
-Taught in chapter 3 (copy memory, adding) and reused in chapters 7, 8 and 11.
+Taught in chapter 3 (copy memory, adding) and reused in chapters 2 (copy memory, in a
+test of gradient clipping), 7, 8 and 11.
 """
 
 from __future__ import annotations
