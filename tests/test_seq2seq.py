@@ -18,6 +18,7 @@ from seqlab.seq2seq import (
     Seq2SeqConfig,
     beam_search,
     beam_step,
+    beam_sweep,
     exact_match,
     greedy_decode,
     matched_hidden_size,
@@ -716,6 +717,14 @@ def test_translate_and_exact_match_take_a_beam_width(task):
     assert pairs and exact_match(model, pairs, beam_width=3).all()
     greedy_hits = exact_match(model, pairs)
     assert torch.equal(greedy_hits, exact_match(model, pairs, beam_width=1))
+    sweep = beam_sweep(model, [*pairs, ("ab", "zz")], widths=(1, 3))
+    assert sweep[3]["exact_match"] == len(pairs) / (len(pairs) + 1)
+    assert sweep[1]["exact_match"] == greedy_hits.float().sum().item() / (len(pairs) + 1)
+    lengths = [len(o) for o in outputs if o is not None]
+    assert sweep[3]["finished"] >= len(pairs) / (len(pairs) + 1)
+    assert sweep[3]["length_match"] >= len(pairs) / (len(pairs) + 1)
+    if sweep[3]["finished"] == len(pairs) / (len(pairs) + 1):  # "ab" did not finish
+        assert sweep[3]["mean_length"] == sum(lengths) / len(lengths)
 
 
 def test_beam_errors(task):

@@ -45,6 +45,8 @@ __all__ = [
     "Seq2SeqConfig",
     "beam_search",
     "beam_step",
+    "beam_sweep",
+    "decode_pairs",
     "exact_match",
     "greedy_decode",
     "matched_hidden_size",
@@ -621,6 +623,26 @@ def translate(
     return output, decoded.weights[0, : len(output) + 1]
 
 
+def decode_pairs(
+    model: Seq2Seq,
+    pairs: Sequence[tuple[str, str]],
+    batch_size: int = 256,
+    beam_width: int = 1,
+) -> list[str | None]:
+    """The output for the source of each ``(source, target)`` pair, decoded in batches
+    with at most one character more than the batch's longest target (``None`` for an
+    output without ``<eos>``)."""
+    if len(pairs) == 0:
+        raise ValueError("pairs is empty")
+    batch_size = _checks.integer("batch_size", batch_size)
+    outputs = []
+    for i in range(0, len(pairs), batch_size):
+        chunk = pairs[i : i + batch_size]
+        max_len = max(len(t) for _, t in chunk) + 1
+        outputs += translate_batch(model, [s for s, _ in chunk], max_len, beam_width)[0]
+    return outputs
+
+
 def exact_match(
     model: Seq2Seq,
     pairs: Sequence[tuple[str, str]],
@@ -632,12 +654,31 @@ def exact_match(
 
     ``.float().mean()`` of it is the exact-match accuracy.
     """
-    if len(pairs) == 0:
-        raise ValueError("pairs is empty")
-    hits = []
-    for i in range(0, len(pairs), batch_size):
-        chunk = pairs[i : i + batch_size]
-        max_len = max(len(t) for _, t in chunk) + 1
-        outputs, _ = translate_batch(model, [s for s, _ in chunk], max_len, beam_width)
-        hits += [out == t for out, (_, t) in zip(outputs, chunk, strict=True)]
-    return torch.tensor(hits)
+    outputs = decode_pairs(model, pairs, batch_size, beam_width)
+    return torch.tensor([out == t for out, (_, t) in zip(outputs, pairs, strict=True)])
+
+
+def beam_sweep(
+    model: Seq2Seq,
+    pairs: Sequence[tuple[str, str]],
+    widths: Sequence[int] = (1, 2, 4, 8),
+    batch_size: int = 256,
+) -> dict[int, dict[str, float]]:
+    """Exact match and output length against beam width, on the same ``pairs``.
+
+    Returns:
+        For each width, ``exact_match`` (share of outputs exactly right), ``finished``
+        (share that wrote ``<eos>``), ``mean_length`` (mean length in characters of the
+        finished outputs) and ``length_match`` (share as long as their target).
+    """
+    result = {}
+    for width in widths:
+        outputs = decode_pairs(model, pairs, batch_size, width)
+        done = [(out, t) for out, (_, t) in zip(outputs, pairs, strict=True) if out is not None]
+        result[width] = {
+            "exact_match": sum(out == t for out, t in done) / len(pairs),
+            "finished": len(done) / len(pairs),
+            "mean_length": sum(len(out) for out, _ in done) / max(len(done), 1),
+            "length_match": sum(len(out) == len(t) for out, t in done) / len(pairs),
+        }
+    return result
