@@ -591,9 +591,14 @@ def translate_batch(
 
 
 def translate(
-    model: Seq2Seq, text: str, *, max_len: int | None = None, return_weights: bool = False
+    model: Seq2Seq,
+    text: str,
+    *,
+    max_len: int | None = None,
+    return_weights: bool = False,
+    beam_width: int = 1,
 ):
-    """Greedy-decode one string: ``translate(model, "March 3, 2001") -> "2001-03-03"``.
+    """Decode one string (greedily by default): ``translate(model, "March 3, 2001") -> "2001-03-03"``.
 
     Args:
         model: a :class:`Seq2Seq` built with :meth:`Seq2Seq.for_task`.
@@ -601,6 +606,7 @@ def translate(
         max_len: the most output characters (default: twice the source length plus 10).
         return_weights: also return the attention weights ``(n_out + 1, len(text))``,
             one row per output character and one for ``<eos>``.
+        beam_width: 1 decodes greedily, more by :func:`beam_search`.
 
     Raises:
         ValueError: an empty text, an unknown character, or no ``<eos>`` within
@@ -608,7 +614,7 @@ def translate(
     """
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, got {type(text).__name__}")
-    (output,), decoded = translate_batch(model, [text], max_len)
+    (output,), decoded = translate_batch(model, [text], max_len, beam_width)
     if output is None:
         limit = int(decoded.lengths[0])  # = max_len for an unfinished output
         partial = _task_of(model).tgt_vocab.decode(decoded.tokens[0, :limit])
