@@ -598,7 +598,8 @@ def translate(
     return_weights: bool = False,
     beam_width: int = 1,
 ):
-    """Decode one string (greedily by default): ``translate(model, "March 3, 2001") -> "2001-03-03"``.
+    """Decode one string, greedily by default:
+    ``translate(model, "March 3, 2001") -> "2001-03-03"``.
 
     Args:
         model: a :class:`Seq2Seq` built with :meth:`Seq2Seq.for_task`.
