@@ -1,6 +1,9 @@
 """The RNN encoder–decoder: teacher forcing equals stepping, a decoder step equals the
-formulas written out, padding changes nothing, and greedy decoding stops where it should."""
+formulas written out, padding changes nothing (bidirectional encoder included), greedy
+decoding stops where it should, and beam search equals greedy decoding at width 1 and
+exhaustive search at full width."""
 
+import itertools
 import math
 
 import pytest
@@ -13,13 +16,18 @@ from seqlab.seq2seq import (
     ATTENTIONS,
     Seq2Seq,
     Seq2SeqConfig,
+    beam_search,
+    beam_step,
+    beam_sweep,
     exact_match,
     greedy_decode,
     matched_hidden_size,
+    reverse_padded,
     seq2seq_loss,
     translate,
     translate_batch,
 )
+from seqlab.transformer import Transformer
 from seqlab.utils import count_parameters
 
 F64 = torch.float64
@@ -55,10 +63,14 @@ def test_attentions_are_the_four_kinds():
 # ---------------------------------------------------------------- teacher forcing = stepping
 
 
+# every (attention, bidirectional) pair the config accepts
+KINDS = [(a, bi) for bi in (False, True) for a in ATTENTIONS if not (bi and a == "luong-dot")]
+
+
 @pytest.mark.parametrize("cell", CELLS)
-@pytest.mark.parametrize("attention", ATTENTIONS)
-def test_teacher_forcing_equals_stepping_the_decoder(task, batch, attention, cell):
-    model = tiny(task, attention, cell)
+@pytest.mark.parametrize(("attention", "bidirectional"), KINDS)
+def test_teacher_forcing_equals_stepping_the_decoder(task, batch, attention, bidirectional, cell):
+    model = tiny(task, attention, cell, bidirectional=bidirectional)
     logits, weights = model(batch.src, batch.src_mask, batch.tgt_in)
     assert logits.dtype == F64
     assert logits.shape == (*batch.tgt_in.shape, len(task.tgt_vocab))
@@ -86,11 +98,12 @@ def test_attention_weights_are_distributions_over_real_source_tokens(task, batch
 
 
 @pytest.mark.parametrize("cell", CELLS)
-@pytest.mark.parametrize("attention", ATTENTIONS)
-def test_padding_changes_nothing(task, batch, attention, cell):
+@pytest.mark.parametrize(("attention", "bidirectional"), KINDS)
+def test_padding_changes_nothing(task, batch, attention, bidirectional, cell):
     """Other ids at padded source positions give the same logits, and each sequence of the
-    padded batch gets the logits it gets alone, unpadded."""
-    model = tiny(task, attention, cell)
+    padded batch gets the logits it gets alone, unpadded (for the bidirectional encoder:
+    the backward RNN starts at each sequence's own last real token)."""
+    model = tiny(task, attention, cell, bidirectional=bidirectional)
     logits, weights = model(batch.src, batch.src_mask, batch.tgt_in)
     other = batch.src.clone()
     noise = torch.randint(0, len(task.src_vocab), other.shape, generator=gen(1))
@@ -501,3 +514,236 @@ def test_for_task_sizes_the_vocabularies():
     assert model.config.src_vocab == len(task.src_vocab)
     assert model.config.tgt_vocab == len(task.tgt_vocab) == 14
     assert model.decoder.head.out_features == 14 and model.task is task
+
+
+# ---------------------------------------------------------------- the bidirectional encoder
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_bidirectional_encoder_equals_torch_packed_bidirectional_rnn(task, batch, cell):
+    """Annotations [→h_j; ←h_j] equal torch's bidirectional RNN on packed sequences, and
+    the decoder starts from tanh(W_s ←h_1), the backward RNN's final state projected."""
+    model = tiny(task, "bahdanau", cell, bidirectional=True)
+    enc = model.encoder
+    twin = getattr(nn, cell.upper())(4, 5, batch_first=True, bidirectional=True).double()
+    with torch.no_grad():
+        for name, p in enc.forward_rnn.named_parameters():
+            getattr(twin, name).copy_(p)
+            getattr(twin, f"{name}_reverse").copy_(getattr(enc.backward_rnn, name))
+    x = model.src_embed(batch.src)
+    lengths = batch.src_mask.sum(1)
+    packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+    out, final = twin(packed)
+    out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
+    memory, start = enc(x, batch.src_mask)
+    assert memory.shape == (4, batch.src.shape[1], 10)
+    torch.testing.assert_close(memory, out, **TOL)
+    h_back = final[0][1] if cell == "lstm" else final[1]  # (B, H), the backward direction
+    h0 = start[0][0] if cell == "lstm" else start[0]
+    torch.testing.assert_close(h0, torch.tanh(enc.bridge(h_back)), **TOL)
+    if cell == "lstm":
+        torch.testing.assert_close(start[1][0], final[1][1], **TOL)
+    state = model.encode(batch.src, batch.src_mask)
+    assert state.memory.shape[-1] == 2 * model.config.hidden_size == model.config.memory_size
+
+
+def test_reverse_padded_reverses_within_each_length():
+    x = torch.arange(12).view(3, 4)
+    mask = padding_mask([4, 2, 1], 4)
+    flipped = reverse_padded(x, mask)
+    assert flipped.tolist() == [[3, 2, 1, 0], [5, 4, 6, 7], [8, 9, 10, 11]]
+    assert torch.equal(reverse_padded(flipped, mask), x)
+
+
+def test_matched_hidden_size_counts_the_bidirectional_encoder(task):
+    options = {"attention": "bahdanau", "bidirectional": True}
+    uni = count_parameters(Seq2Seq.for_task(task, hidden_size=16, attention="bahdanau"))
+    hidden = matched_hidden_size(task, uni, **options)
+    assert hidden < 16  # two encoder RNNs, a bridge and 2H-wide attention cost more
+    gaps = {
+        h: abs(count_parameters(Seq2Seq.for_task(task, hidden_size=h, **options)) - uni)
+        for h in range(hidden - 2, hidden + 3)
+    }
+    assert min(gaps, key=gaps.get) == hidden
+
+
+def test_bidirectional_config_errors():
+    with pytest.raises(ValueError, match=r"'luong-dot' scores q·h_j.*use 'luong-general'"):
+        Seq2SeqConfig(5, 5, attention="luong-dot", bidirectional=True)
+    with pytest.raises(TypeError, match="bidirectional must be True or False, got 1"):
+        Seq2SeqConfig(5, 5, bidirectional=1)
+
+
+# ---------------------------------------------------------------- beam search
+
+
+def loud(task, attention, seed, push=1.0, **options):
+    """A random model with larger weights and a push towards <eos>: outputs of
+    different lengths, some finished, some not."""
+    model = tiny(task, attention, "gru", seed=seed, **options)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.mul_(3)
+        model.decoder.head.bias[EOS] += push
+    return model
+
+
+def sequence_log_prob(model, src, src_mask, tokens, length, finished):
+    """log p(y_1..y_n [, <eos>] | x) by teacher forcing, for one source ``(1, S)``."""
+    target = tokens[:length].tolist() + ([EOS] if finished else [])
+    tgt_in = torch.tensor([[BOS, *target[:-1]]])
+    logits, _ = model(src, src_mask, tgt_in)
+    log_probs = torch.log_softmax(logits[0], -1)  # (T, V)
+    return log_probs[torch.arange(len(target)), torch.tensor(target)].sum().item()
+
+
+def test_beam_step_picks_the_best_over_all_beams_and_tokens():
+    scores = torch.tensor([[-1.0, -3.0]])
+    log_probs = torch.log(torch.tensor([[[0.5, 0.3, 0.2], [0.9, 0.05, 0.05]]]))
+    new, parents, tokens = beam_step(scores, log_probs, 3)
+    # candidates: -1 + log .5, -1 + log .3, -1 + log .2, then -3 + log .9, ...
+    assert parents.tolist() == [[0, 0, 0]] and tokens.tolist() == [[0, 1, 2]]
+    torch.testing.assert_close(new, torch.tensor([[-1.0, -1.0, -1.0]]) + log_probs[0, 0])
+    new, parents, tokens = beam_step(torch.tensor([[-1.0, -1.2]]), log_probs, 2)
+    assert parents.tolist() == [[1, 0]] and tokens.tolist() == [[0, 0]]
+    assert parents.dtype == tokens.dtype == torch.int64
+
+
+@pytest.mark.parametrize(("attention", "bidirectional"), KINDS)
+def test_beam_width_one_is_greedy_decoding(task, attention, bidirectional):
+    src, src_mask = task.encode_sources(["abc", "cab", "a", "bbbaa", "ca", "acb", "dd"])
+    finished = []
+    for seed in (7, 2):
+        model = loud(task, attention, seed, bidirectional=bidirectional)
+        greedy = greedy_decode(model, src, src_mask, max_len=6)
+        beam = beam_search(model, src, src_mask, max_len=6, beam_width=1)
+        finished += greedy.finished.tolist()
+        assert torch.equal(beam.tokens, greedy.tokens)
+        assert torch.equal(beam.lengths, greedy.lengths)
+        assert torch.equal(beam.finished, greedy.finished)
+        if attention != "none":  # rows up to <eos> (after it, greedy feeds other tokens)
+            for b, n in enumerate(greedy.lengths.tolist()):
+                torch.testing.assert_close(beam.weights[b, : n + 1], greedy.weights[b, : n + 1])
+    assert any(finished) and not all(finished)  # both kinds of output were compared
+
+
+@pytest.mark.parametrize("attention", ["none", "bahdanau", "luong-general"])
+def test_beam_scores_are_log_probabilities_and_beat_greedy(task, attention):
+    """The score beam search reports for a finished output is its log-probability, <eos>
+    included, and on these random models it is at least greedy decoding's (beam search
+    guarantees this only while the greedy path stays in the beam; the seeds are fixed,
+    so the comparison is reproducible)."""
+    texts = ["abc", "cab", "a", "bbbaa", "ca", "acb", "dd"]
+    src, src_mask = task.encode_sources(texts)
+    compared = 0
+    for seed in range(4):
+        model = loud(task, attention, seed, push=2.0)
+        greedy = greedy_decode(model, src, src_mask, max_len=6)
+        beam = beam_search(model, src, src_mask, max_len=6, beam_width=4)
+        for b in torch.nonzero(beam.finished).flatten().tolist():
+            one = src[b : b + 1], src_mask[b : b + 1]
+            score = sequence_log_prob(model, *one, beam.tokens[b], beam.lengths[b].item(), True)
+            assert math.isclose(beam.scores[b].item(), score, rel_tol=1e-9, abs_tol=1e-9)
+            if greedy.finished[b]:
+                fields = (greedy.tokens[b], greedy.lengths[b].item(), True)
+                assert beam.scores[b].item() >= sequence_log_prob(model, *one, *fields) - 1e-9
+                compared += 1
+    assert compared >= 10
+
+
+def exhaustive_best(model, src, src_mask, vocab, max_len, length_penalty):
+    """The finished output of highest penalised log-probability, over every sequence of
+    at most ``max_len`` tokens followed by <eos>: (tokens, log-probability)."""
+    best, best_value, best_score = None, -math.inf, None
+    for n in range(max_len + 1):
+        for body in itertools.product(range(vocab), repeat=n):
+            if EOS in body:
+                continue
+            tokens = torch.tensor(body, dtype=torch.long)
+            score = sequence_log_prob(model, src, src_mask, tokens, n, True)
+            value = score / (n + 1) ** length_penalty
+            if value > best_value:
+                best, best_value, best_score = list(body), value, score
+    return best, best_score
+
+
+@pytest.mark.parametrize("length_penalty", [0.0, 1.0])
+@pytest.mark.parametrize("kind", ["bahdanau", "none", "transformer"])
+def test_full_width_beam_search_is_exhaustive_search(kind, length_penalty):
+    """With width V^T every sequence stays in the beam, so beam search returns the best
+    finished output there is (for Seq2Seq and for the Transformer, whose cache is
+    reordered the same way)."""
+    small = copy_task(1, 3, n_symbols=2)
+    vocab, max_len = len(small.tgt_vocab), 2  # 5 ids, up to 2 tokens then <eos>
+    if kind == "transformer":
+        torch.manual_seed(3)
+        model = Transformer.for_task(small, d_model=8, n_heads=2, n_layers=1, d_ff=16).double()
+    else:
+        model = loud(small, kind, seed=3)
+    src, src_mask = small.encode_sources(["ab", "bba", "a"])
+    decoded = beam_search(
+        model, src, src_mask, max_len, vocab ** (max_len + 1), length_penalty=length_penalty
+    )
+    for b in range(3):
+        one = src[b : b + 1], src_mask[b : b + 1]
+        best, score = exhaustive_best(model, *one, vocab, max_len, length_penalty)
+        assert decoded.finished[b]
+        assert decoded.tokens[b, : decoded.lengths[b]].tolist() == best
+        assert math.isclose(decoded.scores[b].item(), score, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def test_beam_search_on_the_transformer_equals_greedy_at_width_one():
+    small = copy_task(1, 4, n_symbols=3)
+    torch.manual_seed(0)
+    model = Transformer.for_task(small, d_model=8, n_heads=2, n_layers=2, d_ff=16)
+    src, src_mask = small.encode_sources(["abc", "c", "cab"])
+    greedy = greedy_decode(model, src, src_mask, max_len=5)
+    beam = beam_search(model, src, src_mask, 5, 1)
+    assert torch.equal(beam.tokens, greedy.tokens)
+    wide = beam_search(model, src, src_mask, 5, 3)
+    assert wide.weights.shape[::2] == (3, 3)  # (B, T, S): the chosen beam's attention
+
+
+def test_translate_and_exact_match_take_a_beam_width(task):
+    model = loud(task, "luong-general", seed=1, push=2.0)
+    texts = ["abc", "cab", "a", "bbbaa"]
+    src, src_mask = task.encode_sources(texts)
+    outputs, decoded = translate_batch(model, texts, max_len=6, beam_width=3)
+    want = beam_search(model, src, src_mask, 6, 3)
+    assert torch.equal(decoded.tokens, want.tokens)
+    for out, ids, n, ok in zip(outputs, want.tokens, want.lengths, want.finished, strict=True):
+        assert out == (task.tgt_vocab.decode(ids[: int(n)]) if ok else None)
+    pairs = [(t, o) for t, o in zip(texts, outputs, strict=True) if o is not None]
+    assert pairs and exact_match(model, pairs, beam_width=3).all()
+    greedy_hits = exact_match(model, pairs)
+    assert torch.equal(greedy_hits, exact_match(model, pairs, beam_width=1))
+    sweep = beam_sweep(model, [*pairs, ("ab", "zz")], widths=(1, 3))
+    assert sweep[3]["exact_match"] == len(pairs) / (len(pairs) + 1)
+    assert sweep[1]["exact_match"] == greedy_hits.float().sum().item() / (len(pairs) + 1)
+    lengths = [len(o) for o in outputs if o is not None]
+    assert sweep[3]["finished"] >= len(pairs) / (len(pairs) + 1)
+    assert sweep[3]["length_match"] >= len(pairs) / (len(pairs) + 1)
+    if sweep[3]["finished"] == len(pairs) / (len(pairs) + 1):  # "ab" did not finish
+        assert sweep[3]["mean_length"] == sum(lengths) / len(lengths)
+
+
+def test_beam_errors(task):
+    model = tiny(task, "bahdanau")
+    src, src_mask = task.encode_sources(["abc"])
+    scores, log_probs = torch.zeros(2, 3), torch.zeros(2, 3, 4)
+    with pytest.raises(ValueError, match=r"width must be an int in \[1, 12\], got 13"):
+        beam_step(scores, log_probs, 13)
+    with pytest.raises(TypeError, match="width must be"):
+        beam_step(scores, log_probs, 2.0)
+    with pytest.raises(ValueError, match=r"log_probs must be \(batch, beams, vocab\) with"):
+        beam_step(scores, log_probs[:, :2], 2)
+    with pytest.raises(ValueError, match=r"scores must be \(batch, beams\), got \(2,\)"):
+        beam_step(scores[:, 0], log_probs, 2)
+    with pytest.raises(TypeError, match="log_probs must be"):
+        beam_step(scores, [[0.0]], 2)
+    with pytest.raises(ValueError, match="beam_width must be a positive int, got 0"):
+        beam_search(model, src, src_mask, 5, 0)
+    with pytest.raises(ValueError, match="length_penalty must be"):
+        beam_search(model, src, src_mask, 5, 2, length_penalty=-1.0)
+    with pytest.raises(ValueError, match="beam_width must be a positive int, got 0"):
+        translate_batch(model, ["abc"], beam_width=0)

@@ -9,15 +9,22 @@ into the recurrence; Luong et al. (2015) score the *current* state ("dot" or
 "general") and use the context only for the output, so with teacher forcing all steps
 are computed at once (this module leaves out Luong's optional input feeding).
 
-Every decoder has one output layer, ``head(tanh(combine([h_t; c_t])))``, and one
-:meth:`Decoder.step`; training with teacher forcing and greedy decoding use the same
-step, and a test checks that they give the same logits.
+The encoder reads left to right by default; ``bidirectional=True`` gives Bahdanau et
+al.'s original encoder, a forward and a backward RNN whose states are concatenated
+(annotations of size 2H), the decoder starting from a learnt projection of the backward
+RNN's final state.
 
-Taught in chapters 4 (no attention) and 5 (attention).
+Every decoder has one output layer, ``head(tanh(combine([h_t; c_t])))``, and one
+:meth:`Decoder.step`; training with teacher forcing, greedy decoding and beam search
+use the same step, and a test checks that they give the same logits.
+
+Taught in chapters 4 (no attention, greedy decoding and beam search) and 5 (attention,
+the bidirectional encoder).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -36,9 +43,14 @@ __all__ = [
     "Decoded",
     "Seq2Seq",
     "Seq2SeqConfig",
+    "beam_search",
+    "beam_step",
+    "beam_sweep",
+    "decode_pairs",
     "exact_match",
     "greedy_decode",
     "matched_hidden_size",
+    "reverse_padded",
     "seq2seq_loss",
     "translate",
     "translate_batch",
@@ -59,6 +71,9 @@ class Seq2SeqConfig:
         cell: ``"gru"`` or ``"lstm"``.
         attention: ``"none"``, ``"bahdanau"``, ``"luong-dot"`` or ``"luong-general"``.
         attn_size: size of Bahdanau's scoring layer (default ``hidden_size``).
+        bidirectional: Bahdanau et al.'s encoder, a forward and a backward RNN whose
+            states are concatenated (memory of size ``2 * hidden_size``); False reads
+            left to right only.
     """
 
     src_vocab: int
@@ -68,12 +83,26 @@ class Seq2SeqConfig:
     cell: str = "gru"
     attention: str = "none"
     attn_size: int | None = None
+    bidirectional: bool = False
 
     def __post_init__(self):
         for name in ("src_vocab", "tgt_vocab", "d_embed", "hidden_size"):
             _checks.integer(name, getattr(self, name))
         _checks.choice("cell", self.cell, sorted(_CELLS), f"one of {sorted(_CELLS)}")
         _checks.choice("attention", self.attention, ATTENTIONS)
+        _checks.flag("bidirectional", self.bidirectional)
+        if self.bidirectional and self.attention == "luong-dot":
+            raise ValueError(
+                "attention='luong-dot' scores q·h_j, so the memory must have the decoder's "
+                "size; a bidirectional encoder gives 2 * hidden_size: use 'luong-general' "
+                "or 'bahdanau'"
+            )
+
+    @property
+    def memory_size(self) -> int:
+        """Size of each encoder state the decoder attends to: ``2 * hidden_size`` for a
+        bidirectional encoder, else ``hidden_size``."""
+        return self.hidden_size * (2 if self.bidirectional else 1)
 
 
 @dataclass
@@ -81,7 +110,7 @@ class _State:
     """What the decoder carries between steps."""
 
     rnn: torch.Tensor | tuple[torch.Tensor, torch.Tensor]  # (B, H) or (h, c)
-    memory: torch.Tensor  # encoder states (B, S, H)
+    memory: torch.Tensor  # encoder states (B, S, M), M = H or 2H (bidirectional)
     mask: torch.Tensor  # (B, S) True on real source tokens
     prepared: torch.Tensor | None  # keys projected once for attention
     summary: torch.Tensor  # the encoder's final hidden state (B, H)
@@ -92,18 +121,19 @@ class Decoder(nn.Module):
 
     def __init__(self, config: Seq2SeqConfig):
         super().__init__()
-        h, kind = config.hidden_size, config.attention
+        h, m, kind = config.hidden_size, config.memory_size, config.attention
         self.kind = kind
         self.embed = nn.Embedding(config.tgt_vocab, config.d_embed)
+        context = h if kind == "none" else m  # the summary (B, H) or an attended (B, M)
         feeds_context = kind in ("none", "bahdanau")  # the context enters the recurrence
-        self.rnn = _CELLS[config.cell](config.d_embed + (h if feeds_context else 0), h)
+        self.rnn = _CELLS[config.cell](config.d_embed + (context if feeds_context else 0), h)
         if kind == "bahdanau":
-            self.attention = AdditiveAttention(h, h, config.attn_size or h)
+            self.attention = AdditiveAttention(h, m, config.attn_size or h)
         elif kind.startswith("luong"):
-            self.attention = MultiplicativeAttention(h, h, kind.split("-")[1])
+            self.attention = MultiplicativeAttention(h, m, kind.split("-")[1])
         else:
             self.attention = None
-        self.combine = nn.Linear(2 * h, h)
+        self.combine = nn.Linear(h + context, h)
         self.head = nn.Linear(h, config.tgt_vocab)
 
     def start(self, memory, mask, final) -> _State:
@@ -163,6 +193,51 @@ class Decoder(nn.Module):
         return self._output(h, context), weights
 
 
+def reverse_padded(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Reverse each sequence within its own length; padding stays where it is, so
+    applying it twice gives ``x`` back.
+
+    Shape:
+        x ``(B, S, ...)``, mask ``(B, S)`` bool, True on a prefix of each row ->
+        ``(B, S, ...)``.
+    """
+    lengths = mask.sum(1, keepdim=True)  # (B, 1)
+    pos = torch.arange(x.shape[1], device=x.device)  # (S,)
+    index = torch.where(pos < lengths, lengths - 1 - pos, pos)  # (B, S)
+    index = index.view(*index.shape, *[1] * (x.dim() - 2)).expand_as(x)  # (B, S, ...)
+    return x.gather(1, index)
+
+
+class BidirectionalEncoder(nn.Module):
+    """Bahdanau et al.'s encoder: a forward RNN reads the source left to right, a
+    backward RNN right to left, and annotation j is ``[→h_j; ←h_j]``. The decoder
+    starts from ``tanh(W_s ←h_1)``, the backward RNN's last state projected (an LSTM's
+    cell state passes unprojected).
+
+    The backward RNN starts at each sequence's own last real token: its input is the
+    source reversed within its length (:func:`reverse_padded`), so padding changes
+    nothing.
+
+    Shape:
+        x ``(B, S, E)``, mask ``(B, S)`` -> memory ``(B, S, 2H)`` and the start state
+        ``(1, B, H)`` (LSTM: a pair).
+    """
+
+    def __init__(self, cell: type[nn.Module], input_size: int, hidden_size: int):
+        super().__init__()
+        self.forward_rnn = cell(input_size, hidden_size)
+        self.backward_rnn = cell(input_size, hidden_size)
+        self.bridge = nn.Linear(hidden_size, hidden_size)  # W_s
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor):
+        ahead, _ = self.forward_rnn(x, mask=mask)  # (B, S, H)
+        back, final = self.backward_rnn(reverse_padded(x, mask), mask=mask)  # reversed
+        memory = torch.cat([ahead, reverse_padded(back, mask)], dim=-1)  # (B, S, 2H)
+        if isinstance(final, tuple):  # LSTM: (h, c), each (1, B, H)
+            return memory, (torch.tanh(self.bridge(final[0])), final[1])
+        return memory, torch.tanh(self.bridge(final))
+
+
 class Seq2Seq(nn.Module):
     """An RNN encoder–decoder.
 
@@ -188,7 +263,11 @@ class Seq2Seq(nn.Module):
         if task is not None:
             task.check_vocab_sizes(config.src_vocab, config.tgt_vocab)
         self.src_embed = nn.Embedding(config.src_vocab, config.d_embed)
-        self.encoder = _CELLS[config.cell](config.d_embed, config.hidden_size)
+        cell = _CELLS[config.cell]
+        if config.bidirectional:
+            self.encoder = BidirectionalEncoder(cell, config.d_embed, config.hidden_size)
+        else:
+            self.encoder = cell(config.d_embed, config.hidden_size)
         self.decoder = Decoder(config)
 
     @classmethod
@@ -212,7 +291,7 @@ class Seq2Seq(nn.Module):
 
     def encode(self, src: torch.Tensor, src_mask: torch.Tensor) -> _State:
         """Read the source: ``src`` ``(B, S)`` and ``src_mask`` ``(B, S)`` -> the decoder's
-        start state (encoder states ``(B, S, H)`` inside)."""
+        start state (encoder states ``(B, S, M)`` inside, ``M = 2H`` if bidirectional)."""
         self._check_ids(src, "src", self.config.src_vocab, "source length")
         if not isinstance(src_mask, torch.Tensor) or src_mask.shape != src.shape:
             got = tuple(src_mask.shape) if isinstance(src_mask, torch.Tensor) else src_mask
@@ -257,7 +336,7 @@ def seq2seq_loss(model: Seq2Seq, batch: PairBatch) -> tuple[torch.Tensor, float]
 
 @dataclass
 class Decoded:
-    """Greedy decoding's output.
+    """The output of greedy decoding or beam search.
 
     Attributes:
         tokens: ``(B, T)`` int64 output ids, ``<eos>`` and after replaced by ``<pad>``.
@@ -265,13 +344,27 @@ class Decoded:
         finished: ``(B,)`` bool, whether ``<eos>`` came within ``max_len`` steps.
         weights: ``(B, T, S)`` attention at each step (``None`` without attention); row
             ``t`` is where the decoder looked while producing output ``t`` (the step that
-            produced ``<eos>`` included).
+            produced ``<eos>`` included). For beam search, the attention of the chosen
+            beam along its own history.
+        scores: ``(B,)`` the log-probability of each output, ``<eos>`` included (beam
+            search only: ``None`` from greedy decoding).
     """
 
     tokens: torch.Tensor
     lengths: torch.Tensor
     finished: torch.Tensor
     weights: torch.Tensor | None
+    scores: torch.Tensor | None = None
+
+
+def _decoded(out: torch.Tensor, weights, max_len: int, scores=None) -> Decoded:
+    """Cut raw outputs ``(B, T)`` at their first ``<eos>``: the :class:`Decoded`."""
+    is_eos = out == EOS
+    finished = is_eos.any(1)
+    first_eos = is_eos.int().argmax(1)  # <= max_len where finished
+    lengths = torch.where(finished, first_eos, torch.full_like(first_eos, max_len))
+    out = out.masked_fill(torch.arange(out.shape[1], device=out.device) >= lengths[:, None], PAD)
+    return Decoded(out, lengths, finished, weights, scores)
 
 
 @torch.no_grad()
@@ -297,14 +390,161 @@ def greedy_decode(model: Seq2Seq, src: torch.Tensor, src_mask: torch.Tensor, max
             done = done | (token == EOS)
             if done.all():
                 break
-    out = torch.stack(tokens, 1)  # (B, T)
-    is_eos = out == EOS
-    finished = is_eos.any(1)
-    first_eos = is_eos.int().argmax(1)  # <= max_len where finished
-    lengths = torch.where(finished, first_eos, torch.full_like(first_eos, max_len))
-    out = out.masked_fill(torch.arange(out.shape[1], device=out.device) >= lengths[:, None], PAD)
     stacked = None if weights[0] is None else torch.stack(weights, 1)
-    return Decoded(out, lengths, finished, stacked)
+    return _decoded(torch.stack(tokens, 1), stacked, max_len)
+
+
+def beam_step(scores: torch.Tensor, log_probs: torch.Tensor, width: int):
+    """One step of beam search: the ``width`` best one-token extensions of ``K`` beams.
+
+    Extending beam ``k`` by token ``v`` scores ``scores[b, k] + log_probs[b, k, v]``;
+    the best ``width`` of all ``K * V`` candidates survive, best first, whichever beams
+    they come from. A finished beam is the caller's business: give it log-probability 0
+    for ``<pad>`` and ``-inf`` for every other token, and it carries on unchanged.
+
+    Shape:
+        scores ``(B, K)``, log_probs ``(B, K, V)`` -> new_scores ``(B, width)``, parents
+        ``(B, width)`` int64 (which beam each survivor extends) and tokens ``(B, width)``
+        int64 (the token it adds).
+
+    Example:
+        >>> s, p, t = beam_step(torch.zeros(1, 1), torch.tensor([[[-1.0, -0.5, -2.0]]]), 2)
+        >>> p.tolist(), t.tolist()
+        ([[0, 0]], [[1, 0]])
+    """
+    _check_beam_step(scores, log_probs, width)
+    batch, k, vocab = log_probs.shape
+    total = (scores[:, :, None] + log_probs).reshape(batch, k * vocab)  # (B, K*V)
+    new_scores, index = total.topk(width, dim=1)  # (B, width), sorted best first
+    return new_scores, index // vocab, index % vocab
+
+
+def _check_beam_step(scores, log_probs, width) -> None:
+    _checks.tensor("scores", scores, "(batch, beams)", dims=2)
+    _checks.tensor("log_probs", log_probs, "(batch, beams, vocab)", dims=3)
+    if log_probs.shape[:2] != scores.shape:
+        raise ValueError(
+            f"log_probs must be (batch, beams, vocab) with (batch, beams) = "
+            f"{tuple(scores.shape)} as in scores, got {tuple(log_probs.shape)}"
+        )
+    _checks.integer("width", width, maximum=scores.shape[1] * log_probs.shape[2])
+
+
+def _reorder(value, index: torch.Tensor):
+    """Any decoder state (tensors, tuples, lists, dataclasses, objects such as a
+    :class:`~seqlab.self_attention.KVCache`) with every tensor's rows picked by
+    ``index`` along the batch axis 0: how beams are copied and rearranged."""
+    if isinstance(value, torch.Tensor):
+        return value.index_select(0, index)
+    if isinstance(value, (tuple, list)):
+        return type(value)(_reorder(v, index) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {
+            f.name: _reorder(getattr(value, f.name), index) for f in dataclasses.fields(value)
+        }
+        return dataclasses.replace(value, **fields)
+    if hasattr(value, "__dict__") and not isinstance(value, nn.Module):
+        new = object.__new__(type(value))
+        new.__dict__.update({k: _reorder(v, index) for k, v in vars(value).items()})
+        return new
+    return value  # None, numbers, strings: shared by every beam
+
+
+def _penalised(scores, lengths, length_penalty: float):
+    """Scores divided by ``lengths ** length_penalty`` (0: plain log-probabilities)."""
+    return scores / lengths.to(scores.dtype) ** length_penalty
+
+
+@torch.no_grad()
+def beam_search(
+    model: Seq2Seq,
+    src: torch.Tensor,
+    src_mask: torch.Tensor,
+    max_len: int,
+    beam_width: int,
+    *,
+    length_penalty: float = 0.0,
+) -> Decoded:
+    """Decode by keeping the ``beam_width`` most likely partial outputs at each step.
+
+    Each step extends every live beam by every token and keeps the best ``beam_width``
+    (:func:`beam_step`); a beam that wrote ``<eos>`` stays, with its score, until the
+    end. The answer is the best finished beam (the best beam if none finished), scored
+    by log-probability divided by ``length ** length_penalty``, the length counting
+    ``<eos>``. Works for :class:`Seq2Seq` and :class:`seqlab.transformer.Transformer`
+    (any model whose ``decoder.step`` takes a state that :func:`_reorder` can copy).
+    ``beam_width=1`` is greedy decoding.
+
+    Shape:
+        src, src_mask ``(B, S)`` -> :class:`Decoded` with ``T <= max_len + 1``.
+    """
+    max_len, width = _checks.integer("max_len", max_len), _checks.integer("beam_width", beam_width)
+    length_penalty = _checks.number("length_penalty", length_penalty, 0)
+    with evaluating(model):
+        state = model.encode(src, src_mask)
+        batch, device = src.shape[0], src.device
+        rows = torch.arange(batch, device=device)[:, None] * width  # (B, 1): row offsets
+        state = _reorder(state, torch.arange(batch, device=device).repeat_interleave(width))
+        dtype = next(model.parameters()).dtype
+        scores = torch.full((batch, width), float("-inf"), dtype=dtype, device=device)
+        scores[:, 0] = 0.0  # one live beam at the start; the others are placeholders
+        token = torch.full((batch * width,), BOS, dtype=torch.long, device=device)
+        done = torch.zeros(batch, width, dtype=torch.bool, device=device)
+        history, weights = [], []  # each (B, width) and (B, width, S)
+        for _ in range(max_len + 1):
+            logits, state, w = model.decoder.step(token, state)
+            log_probs = torch.log_softmax(logits, -1).view(batch, width, -1)  # (B, K, V)
+            scores, parents, token = beam_step(scores, _stay_finished(log_probs, done), width)
+            history = _follow(history, parents, token)  # each (B, width)
+            if w is not None:  # the attention of each survivor's parent at this step
+                weights = _follow(weights, parents, w.view(batch, width, -1)[_rows_of(parents)])
+            done = done.gather(1, parents) | (token == EOS)
+            state = _reorder(state, (rows + parents).flatten())
+            token = token.flatten()
+            if (done | scores.isinf()).all():  # every real beam has written <eos>
+                break
+    out = torch.stack(history, 2)  # (B, width, T)
+    best = _best_beam(out, scores, done, length_penalty)  # (B,)
+    pick = torch.arange(batch, device=device), best
+    stacked = torch.stack(weights, 2)[pick] if weights else None  # (B, T, S)
+    return _decoded(out[pick], stacked, max_len, scores[pick])
+
+
+def _stay_finished(log_probs: torch.Tensor, done: torch.Tensor) -> torch.Tensor:
+    """A finished beam may only add ``<pad>``, at no cost: log_probs ``(B, K, V)`` with
+    the rows of ``done`` ``(B, K)`` set to 0 at ``<pad>`` and ``-inf`` elsewhere."""
+    stay = torch.full_like(log_probs[0, 0], float("-inf"))  # (V,)
+    stay[PAD] = 0.0
+    return torch.where(done[..., None], stay, log_probs)
+
+
+def _rows_of(parents: torch.Tensor):
+    """Index pair picking ``x[b, parents[b, j]]`` for every ``(b, j)``."""
+    return torch.arange(parents.shape[0], device=parents.device)[:, None], parents
+
+
+def _follow(history: list, parents: torch.Tensor, new: torch.Tensor) -> list:
+    """Each beam's history after a step: its parent's history, then ``new``.
+
+    Shape:
+        each history item and ``new`` ``(B, width, ...)``, parents ``(B, width)``.
+    """
+    return [h[_rows_of(parents)] for h in history] + [new]
+
+
+def _best_beam(out: torch.Tensor, scores, done, length_penalty: float) -> torch.Tensor:
+    """Which beam to return: the best finished one by penalised score, or the best one
+    if none (with a finite score) finished.
+
+    Shape:
+        out ``(B, K, T)``, scores and done ``(B, K)`` -> ``(B,)`` int64.
+    """
+    is_eos = out == EOS
+    lengths = torch.where(done, is_eos.int().argmax(-1) + 1, out.shape[-1])  # with <eos>
+    final = _penalised(scores, lengths, length_penalty)  # (B, K)
+    finished = done & torch.isfinite(scores)
+    final = torch.where(finished.any(1, keepdim=True) & ~finished, float("-inf"), final)
+    return final.argmax(1)
 
 
 def _task_of(model: Seq2Seq) -> PairTask:
@@ -322,12 +562,13 @@ def _task_of(model: Seq2Seq) -> PairTask:
 
 
 def translate_batch(
-    model: Seq2Seq, texts: Sequence[str], max_len: int | None = None
+    model: Seq2Seq, texts: Sequence[str], max_len: int | None = None, beam_width: int = 1
 ) -> tuple[list[str | None], Decoded]:
-    """Greedy-decode several strings.
+    """Decode several strings, greedily or (``beam_width > 1``) by beam search.
 
     Args:
         max_len: the most output characters (default: twice the longest source plus 10).
+        beam_width: 1 for :func:`greedy_decode`, more for :func:`beam_search`.
 
     Returns:
         The outputs (``None`` for a source that did not produce ``<eos>`` within
@@ -338,7 +579,11 @@ def translate_batch(
     if max_len is None:
         max_len = 2 * src.shape[1] + 10
     device = next(model.parameters()).device
-    decoded = greedy_decode(model, src.to(device), src_mask.to(device), max_len)
+    src, src_mask = src.to(device), src_mask.to(device)
+    if _checks.integer("beam_width", beam_width) == 1:
+        decoded = greedy_decode(model, src, src_mask, max_len)
+    else:
+        decoded = beam_search(model, src, src_mask, max_len, beam_width)
     outputs = []
     for ids, n, ok in zip(decoded.tokens, decoded.lengths, decoded.finished, strict=True):
         outputs.append(task.tgt_vocab.decode(ids[: int(n)]) if ok else None)
@@ -346,9 +591,15 @@ def translate_batch(
 
 
 def translate(
-    model: Seq2Seq, text: str, *, max_len: int | None = None, return_weights: bool = False
+    model: Seq2Seq,
+    text: str,
+    *,
+    max_len: int | None = None,
+    return_weights: bool = False,
+    beam_width: int = 1,
 ):
-    """Greedy-decode one string: ``translate(model, "March 3, 2001") -> "2001-03-03"``.
+    """Decode one string, greedily by default:
+    ``translate(model, "March 3, 2001") -> "2001-03-03"``.
 
     Args:
         model: a :class:`Seq2Seq` built with :meth:`Seq2Seq.for_task`.
@@ -356,6 +607,7 @@ def translate(
         max_len: the most output characters (default: twice the source length plus 10).
         return_weights: also return the attention weights ``(n_out + 1, len(text))``,
             one row per output character and one for ``<eos>``.
+        beam_width: 1 decodes greedily, more by :func:`beam_search`.
 
     Raises:
         ValueError: an empty text, an unknown character, or no ``<eos>`` within
@@ -363,7 +615,7 @@ def translate(
     """
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, got {type(text).__name__}")
-    (output,), decoded = translate_batch(model, [text], max_len)
+    (output,), decoded = translate_batch(model, [text], max_len, beam_width)
     if output is None:
         limit = int(decoded.lengths[0])  # = max_len for an unfinished output
         partial = _task_of(model).tgt_vocab.decode(decoded.tokens[0, :limit])
@@ -378,19 +630,62 @@ def translate(
     return output, decoded.weights[0, : len(output) + 1]
 
 
-def exact_match(
-    model: Seq2Seq, pairs: Sequence[tuple[str, str]], batch_size: int = 256
-) -> torch.Tensor:
-    """Whether greedy decoding reproduces each target exactly: ``(N,)`` bool.
-
-    ``.float().mean()`` of it is the exact-match accuracy.
-    """
+def decode_pairs(
+    model: Seq2Seq,
+    pairs: Sequence[tuple[str, str]],
+    batch_size: int = 256,
+    beam_width: int = 1,
+) -> list[str | None]:
+    """The output for the source of each ``(source, target)`` pair, decoded in batches
+    with at most one character more than the batch's longest target (``None`` for an
+    output without ``<eos>``)."""
     if len(pairs) == 0:
         raise ValueError("pairs is empty")
-    hits = []
+    batch_size = _checks.integer("batch_size", batch_size)
+    outputs = []
     for i in range(0, len(pairs), batch_size):
         chunk = pairs[i : i + batch_size]
         max_len = max(len(t) for _, t in chunk) + 1
-        outputs, _ = translate_batch(model, [s for s, _ in chunk], max_len)
-        hits += [out == t for out, (_, t) in zip(outputs, chunk, strict=True)]
-    return torch.tensor(hits)
+        outputs += translate_batch(model, [s for s, _ in chunk], max_len, beam_width)[0]
+    return outputs
+
+
+def exact_match(
+    model: Seq2Seq,
+    pairs: Sequence[tuple[str, str]],
+    batch_size: int = 256,
+    beam_width: int = 1,
+) -> torch.Tensor:
+    """Whether greedy decoding (or, with ``beam_width > 1``, beam search) reproduces
+    each target exactly: ``(N,)`` bool.
+
+    ``.float().mean()`` of it is the exact-match accuracy.
+    """
+    outputs = decode_pairs(model, pairs, batch_size, beam_width)
+    return torch.tensor([out == t for out, (_, t) in zip(outputs, pairs, strict=True)])
+
+
+def beam_sweep(
+    model: Seq2Seq,
+    pairs: Sequence[tuple[str, str]],
+    widths: Sequence[int] = (1, 2, 4, 8),
+    batch_size: int = 256,
+) -> dict[int, dict[str, float]]:
+    """Exact match and output length against beam width, on the same ``pairs``.
+
+    Returns:
+        For each width, ``exact_match`` (share of outputs exactly right), ``finished``
+        (share that wrote ``<eos>``), ``mean_length`` (mean length in characters of the
+        finished outputs) and ``length_match`` (share as long as their target).
+    """
+    result = {}
+    for width in widths:
+        outputs = decode_pairs(model, pairs, batch_size, width)
+        done = [(out, t) for out, (_, t) in zip(outputs, pairs, strict=True) if out is not None]
+        result[width] = {
+            "exact_match": sum(out == t for out, t in done) / len(pairs),
+            "finished": len(done) / len(pairs),
+            "mean_length": sum(len(out) for out, _ in done) / max(len(done), 1),
+            "length_match": sum(len(out) == len(t) for out, t in done) / len(pairs),
+        }
+    return result

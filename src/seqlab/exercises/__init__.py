@@ -27,6 +27,7 @@ __all__ = [
     "TOY_QUERY",
     "Feedback",
     "check_additive_attention",
+    "check_beam_step",
     "check_causal_mask",
     "check_clipped_component",
     "check_close",
@@ -274,7 +275,7 @@ from seqlab.exercises.ch01 import (
 )
 from seqlab.exercises.ch02 import check_clipped_component, check_gradient_factor
 from seqlab.exercises.ch03 import check_gru_step, check_lstm_param_count
-from seqlab.exercises.ch04 import check_copy_chance, check_teacher_forcing
+from seqlab.exercises.ch04 import check_beam_step, check_copy_chance, check_teacher_forcing
 from seqlab.exercises.ch05 import (
     TOY_KEYS,
     TOY_MASK,
