@@ -194,3 +194,70 @@ def test_regressor_reads_the_last_state():
     assert model(x).shape == (4,)
     with pytest.raises(ValueError, match="cell must be one of"):
         RNNRegressor("transformer", 2, 5)
+
+
+def test_forget_bias_sets_the_forget_slice_only():
+    """The forget slices of b_ih + b_hh sum to forget_bias in every layer; the other
+    gates keep exactly the values torch's init gives with the same seed."""
+    from seqlab.rnn import init_forget_bias
+
+    torch.manual_seed(0)
+    plain = LSTM(3, 5, num_layers=2, forget_bias=None)
+    torch.manual_seed(0)
+    biased = LSTM(3, 5, num_layers=2, forget_bias=1.5)
+    h = 5
+    for k in range(2):
+        b_ih, b_hh = getattr(biased, f"bias_ih_l{k}"), getattr(biased, f"bias_hh_l{k}")
+        torch.testing.assert_close(b_ih[h : 2 * h] + b_hh[h : 2 * h], torch.full((h,), 1.5))
+        for name in ("bias_ih", "bias_hh"):
+            ours, ref = getattr(biased, f"{name}_l{k}"), getattr(plain, f"{name}_l{k}")
+            keep = torch.ones(4 * h, dtype=torch.bool)
+            keep[h : 2 * h] = False  # i, g and o untouched
+            torch.testing.assert_close(ours[keep], ref[keep])
+    for name, p in plain.named_parameters():
+        if name.startswith("weight"):
+            torch.testing.assert_close(p, getattr(biased, name))
+    assert LSTM(3, 5).bias_ih_l0[5:10].eq(1.0).all()  # the default is +1
+    reference = nn.LSTM(3, 5)
+    init_forget_bias(reference, -2.0)  # works on torch's LSTM too
+    assert (reference.bias_ih_l0[5:10] + reference.bias_hh_l0[5:10]).eq(-2.0).all()
+    with pytest.raises(TypeError, match="forget_bias"):
+        LSTM(3, 5, forget_bias="one")
+
+
+def test_from_torch_copies_the_forget_bias_exactly():
+    torch.manual_seed(0)
+    ref = nn.LSTM(3, 5, batch_first=True)
+    mine = LSTM.from_torch(ref)
+    for name, p in ref.named_parameters():
+        assert torch.equal(getattr(mine, name), p)
+
+
+def test_tied_weights_share_storage_and_save_vocab_times_d():
+    from seqlab.rnn import RNNLM, RNNLMConfig
+
+    def count(m):
+        return sum(p.numel() for p in m.parameters())
+
+    untied = RNNLM(RNNLMConfig(vocab_size=11, d_embed=8, hidden_size=8))
+    tied = RNNLM(RNNLMConfig(vocab_size=11, d_embed=8, hidden_size=8, tie_weights=True))
+    assert tied.head.weight.data_ptr() == tied.embed.weight.data_ptr()
+    assert count(untied) - count(tied) == 11 * 8
+    with pytest.raises(ValueError, match="d_embed == hidden_size"):
+        RNNLM(RNNLMConfig(vocab_size=11, d_embed=8, hidden_size=16, tie_weights=True))
+
+
+def test_dropout_changes_outputs_in_train_mode_only():
+    from seqlab.rnn import RNNLM, RNNLMConfig
+
+    torch.manual_seed(0)
+    lm = RNNLM(RNNLMConfig(vocab_size=7, d_embed=6, hidden_size=10, dropout=0.5))
+    plain = RNNLM(RNNLMConfig(vocab_size=7, d_embed=6, hidden_size=10))
+    plain.load_state_dict(lm.state_dict())
+    tokens = torch.randint(0, 7, (3, 9))
+    lm.train()
+    assert not torch.allclose(lm(tokens)[0], lm(tokens)[0])
+    lm.eval()
+    torch.testing.assert_close(lm(tokens)[0], plain(tokens)[0])
+    with pytest.raises(ValueError, match="dropout"):
+        RNNLM(RNNLMConfig(vocab_size=7, dropout=1.0))

@@ -29,6 +29,7 @@ __all__ = [
     "gru_cell",
     "gru_gate_values",
     "hidden_of",
+    "init_forget_bias",
     "lstm_cell",
     "lstm_gate_values",
     "rnn_cell",
@@ -301,9 +302,29 @@ class RNN(_Recurrent):
 class LSTM(_Recurrent):
     """Long short-term memory, equal to ``nn.LSTM`` (gates i, f, g, o).
 
+    Args:
+        input_size, hidden_size, num_layers, bias, batch_first: as ``nn.LSTM``
+            (``batch_first`` defaults to True here).
+        forget_bias: the value the forget gate's bias starts at, in every layer.
+            Default 1.0, the practice since the forget gate was introduced
+            (Gers, Schmidhuber and Cummins 2000, "Learning to forget") and
+            recommended by Jozefowicz, Zaremba and Sutskever (2015, "An empirical
+            exploration of recurrent network architectures"): the gate starts near
+            sigma(1) = 0.73 instead of 0.5, so the cell keeps its content by
+            default. torch keeps two biases; the whole value goes into the forget
+            slice of ``bias_ih`` and that of ``bias_hh`` is 0, so their sum is
+            ``forget_bias``. The other gates keep torch's uniform init. ``None``
+            keeps torch's init for the forget gate too (what ``nn.LSTM`` does).
+            Ignored when ``bias=False``.
+
     Shape:
         x ``(B, L, input_size)``, ``(h0, c0)`` each ``(num_layers, B, H)`` ->
         output ``(B, L, H)``, ``(h_n, c_n)`` each ``(num_layers, B, H)``.
+
+    Example:
+        >>> lstm = LSTM(8, 16)
+        >>> float(lstm.bias_ih_l0[16:32].min() + lstm.bias_hh_l0[16:32].max())
+        1.0
 
     Taught in chapter 3.
     """
@@ -312,8 +333,53 @@ class LSTM(_Recurrent):
     state_names = ("h0", "c0")
     twin = nn.LSTM
 
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        bias=True,
+        batch_first=True,
+        forget_bias: float | None = 1.0,
+    ):
+        if forget_bias is not None:
+            forget_bias = _checks.number("forget_bias", forget_bias)
+        self.forget_bias = forget_bias  # read by reset_parameters
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first)
+
+    def reset_parameters(self) -> None:
+        """torch's uniform init, then the forget gate's bias set to ``forget_bias``."""
+        super().reset_parameters()
+        if self.forget_bias is not None and self.bias:
+            init_forget_bias(self, self.forget_bias)
+
     def cell(self, xw_t, state, w_hh, b_hh):
         return lstm_cell(xw_t, state, w_hh, b_hh)
+
+    @staticmethod
+    def _twin_kwargs(module) -> dict:
+        # the weights are copied from the twin, so no bias needs setting
+        return {**_Recurrent._twin_kwargs(module), "forget_bias": None}
+
+    def extra_repr(self) -> str:
+        return f"{super().extra_repr()}, forget_bias={self.forget_bias}"
+
+
+def init_forget_bias(lstm: nn.Module, value: float) -> None:
+    """Set the forget gate's bias of every layer of ``lstm`` to ``value``.
+
+    Works on :class:`LSTM` and ``nn.LSTM`` (same parameter names). The gates are
+    stacked i, f, g, o, so the forget slice is rows ``H:2H``; ``bias_ih`` gets the
+    whole value and ``bias_hh`` 0 there, so the gate's total bias is ``value``.
+
+    Taught in chapter 3.
+    """
+    value = _checks.number("value", value)
+    h = lstm.hidden_size
+    with torch.no_grad():
+        for k in range(lstm.num_layers):
+            getattr(lstm, f"bias_ih_l{k}")[h : 2 * h] = value  # (H,) forget slice
+            getattr(lstm, f"bias_hh_l{k}")[h : 2 * h] = 0.0
 
 
 class GRU(_Recurrent):
@@ -339,17 +405,43 @@ CELLS: dict[str, type[_Recurrent]] = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
 
 @dataclass
 class RNNLMConfig:
-    """Size of a character language model. ``cell`` is ``"rnn"``, ``"lstm"`` or ``"gru"``."""
+    """Size of a character language model.
+
+    Attributes:
+        vocab_size: number of token ids.
+        d_embed: size of the embedding.
+        hidden_size, num_layers: of the recurrent stack.
+        cell: ``"rnn"``, ``"lstm"`` or ``"gru"`` (default ``"lstm"``).
+        dropout: rate of the dropout on the embeddings and on the recurrent
+            outputs before the head (active in ``train()`` mode only); default 0.
+        tie_weights: the head shares the embedding's weight matrix (Press and Wolf
+            2017); needs ``d_embed == hidden_size``; default False.
+        forget_bias: the LSTM's initial forget-gate bias (see :class:`LSTM`);
+            default 1.0, ``None`` for torch's init; unused by the other cells.
+    """
 
     vocab_size: int
     d_embed: int = 32
     hidden_size: int = 128
     num_layers: int = 1
     cell: str = "lstm"
+    dropout: float = 0.0
+    tie_weights: bool = False
+    forget_bias: float | None = 1.0
+
+
+def _recurrent_stack(config: RNNLMConfig) -> _Recurrent:
+    """The recurrent layers a config describes (the LSTM with its forget bias)."""
+    extra = {"forget_bias": config.forget_bias} if config.cell == "lstm" else {}
+    return CELLS[config.cell](config.d_embed, config.hidden_size, config.num_layers, **extra)
 
 
 class RNNLM(nn.Module):
     """Embedding -> recurrent stack (from scratch) -> linear head over the vocabulary.
+
+    With ``config.dropout`` the embeddings and the recurrent outputs pass through
+    dropout in training; with ``config.tie_weights`` the head's weight *is* the
+    embedding matrix (one tensor, ``vocab_size * d_embed`` fewer parameters).
 
     Shape:
         tokens ``(B, L)`` int64 -> logits ``(B, L, vocab_size)`` and the final state.
@@ -367,15 +459,25 @@ class RNNLM(nn.Module):
         super().__init__()
         _checks.choice("cell", config.cell, sorted(CELLS), f"one of {sorted(CELLS)}")
         _checks.integer("vocab_size", config.vocab_size)
+        _checks.probability("dropout", config.dropout)
+        _checks.flag("tie_weights", config.tie_weights)
+        if config.tie_weights and config.d_embed != config.hidden_size:
+            raise ValueError(
+                "tie_weights needs d_embed == hidden_size (the head's weight is the "
+                f"embedding), got d_embed={config.d_embed}, hidden_size={config.hidden_size}"
+            )
         self.config = config
         self.embed = nn.Embedding(config.vocab_size, config.d_embed)
-        self.rnn = CELLS[config.cell](config.d_embed, config.hidden_size, config.num_layers)
+        self.rnn = _recurrent_stack(config)
+        self.drop = nn.Dropout(config.dropout)
         self.head = nn.Linear(config.hidden_size, config.vocab_size)
+        if config.tie_weights:
+            self.head.weight = self.embed.weight  # (vocab, d): one shared tensor
 
     def forward(self, tokens: torch.Tensor, state=None):
         _checks.token_ids("tokens", tokens, self.config.vocab_size)
-        out, state = self.rnn(self.embed(tokens), state)  # (B, L, H)
-        return self.head(out), state  # (B, L, vocab_size)
+        out, state = self.rnn(self.drop(self.embed(tokens)), state)  # (B, L, H)
+        return self.head(self.drop(out)), state  # (B, L, vocab_size)
 
     def next_logits(self, tokens: torch.Tensor, state=None):
         """Read ``tokens`` ``(B, T)`` after ``state``: the next token's logits ``(B, V)``

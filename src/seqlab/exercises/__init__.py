@@ -34,6 +34,7 @@ __all__ = [
     "check_copy_chance",
     "check_dot_variance",
     "check_encoder_layer_params",
+    "check_forget_bias_init",
     "check_function",
     "check_gradient_factor",
     "check_gru_step",
@@ -274,7 +275,7 @@ from seqlab.exercises.ch01 import (
     check_uniform_perplexity,
 )
 from seqlab.exercises.ch02 import check_clipped_component, check_gradient_factor
-from seqlab.exercises.ch03 import check_gru_step, check_lstm_param_count
+from seqlab.exercises.ch03 import check_forget_bias_init, check_gru_step, check_lstm_param_count
 from seqlab.exercises.ch04 import check_beam_step, check_copy_chance, check_teacher_forcing
 from seqlab.exercises.ch05 import (
     TOY_KEYS,
