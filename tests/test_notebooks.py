@@ -156,6 +156,19 @@ def test_every_reference_is_cited_and_every_citation_exists():
     assert keys - cited == set(), f"in references.bib but never cited: {sorted(keys - cited)}"
 
 
+def test_references_bib_parses_entry_by_entry():
+    """The bibliography parses as BibTeX (as the build's sphinxcontrib-bibtex reads it),
+    with one entry per ``@type{key,`` line: an entry left without its closing brace, as a
+    merge can leave it, swallows the next one or stops the build."""
+    import re
+
+    from pybtex.database import parse_file
+
+    path = ROOT / "book" / "references.bib"
+    keys = re.findall(r"^@\w+\{([^,\s]+),", path.read_text(encoding="utf-8"), re.M)
+    assert sorted(parse_file(str(path)).entries) == sorted(keys)
+
+
 def test_every_glossary_term_is_used_by_a_chapter_or_page():
     import re
 
