@@ -4,6 +4,7 @@ matched model pairs, the learning-rate sweep and peak-memory probes."""
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import json
 import math
 import os
@@ -17,23 +18,26 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from seqlab.rnn import RNNLM, RNNLMConfig
+from seqlab.bench import rules as R
+from seqlab.rnn import RNNLM, RNNLMConfig, implementation
 from seqlab.seq2seq import Seq2Seq
 from seqlab.transformer import Transformer, TransformerConfig, TransformerLM
 from seqlab.utils import closest_size, count_parameters, environment_report, seed_everything
 
-VOCAB = 64  # a character vocabulary's size, for the timing suites
-FULL_SEEDS, QUICK_SEEDS = [0, 1, 2], [0]
-FULL_LRS, QUICK_LRS = [1e-3, 3e-3, 1e-2], [3e-3]
+VOCAB = R.SPEED_VOCAB  # a character vocabulary's size, for the timing suites
 MAX_MISMATCH = 0.10  # paired models differ in parameter count by at most this share
 
 
 def seeds_for(quick: bool) -> list[int]:
-    return list(QUICK_SEEDS if quick else FULL_SEEDS)
+    """The reported seeds of :mod:`~seqlab.bench.rules` (one with ``quick``)."""
+    return list(R.QUICK_SEEDS if quick else R.SEEDS)
 
 
-def lrs_for(quick: bool) -> list[float]:
-    return list(QUICK_LRS if quick else FULL_LRS)
+def rules_sha256() -> str:
+    """The SHA-256 of the bytes of :mod:`seqlab.bench.rules`, the file of thresholds,
+    grids and margins: every stamp records it, so a result is never judged by rules
+    other than those it was made under."""
+    return hashlib.sha256(Path(R.__file__).read_bytes()).hexdigest()
 
 
 def _git_commit() -> str | None:
@@ -61,6 +65,7 @@ def stamp(run_device: torch.device, seeds: list[int]) -> dict:
         "device": str(run_device),
         "seeds": seeds,
         "git_commit": _git_commit(),
+        "rules_sha256": rules_sha256(),
     }
 
 
@@ -122,15 +127,23 @@ def lm_pair(
     n_layers: int = 2,
     d_embed: int = 32,
 ) -> dict[str, Callable[[], nn.Module]]:
-    """An LSTM language model and a Transformer LM whose feed-forward width is chosen to
-    match its parameter count (within :data:`MAX_MISMATCH`).
+    """An LSTM language model (``torch.nn.LSTM``, forget bias ``rules.FORGET_BIAS``) and a
+    Transformer LM (fused attention) whose feed-forward width is chosen to match its
+    parameter count (within :data:`MAX_MISMATCH`).
 
     Returns:
         ``{"lstm": make, "transformer": make}``, functions building fresh models.
     """
 
     def lstm():
-        return RNNLM(RNNLMConfig(vocab_size=vocab, d_embed=d_embed, hidden_size=hidden))
+        config = RNNLMConfig(
+            vocab_size=vocab,
+            d_embed=d_embed,
+            hidden_size=hidden,
+            forget_bias=R.FORGET_BIAS,
+            impl="torch",
+        )
+        return RNNLM(config)
 
     def transformer_of(d_ff):
         config = TransformerConfig(
@@ -178,30 +191,92 @@ def check_matched(params: dict[str, int]) -> None:
         raise ValueError(f"models differ in size by more than {MAX_MISMATCH:.0%}: {params}")
 
 
+def impl_of(model: nn.Module) -> str:
+    """What computes ``model``, for the ``impl`` field of a results row: the recurrent
+    stack's class for an RNN LM (``torch.nn.LSTM`` or the teaching ``seqlab.rnn.LSTM``),
+    else the model's own class (``seqlab.transformer.TransformerLM``, ...)."""
+    if isinstance(model, RNNLM):
+        return implementation(model)
+    return f"{type(model).__module__}.{type(model).__name__}"
+
+
 def seeded(make: Callable[[], nn.Module], seed: int, run_device) -> nn.Module:
     """``make()`` after seeding every generator with ``seed``, moved to ``run_device``."""
     seed_everything(seed)
     return make().to(run_device)
 
 
-def pick_lr(score: Callable[[str, float], float], names: Iterable[str], lrs: list[float]) -> dict:
-    """The same small learning-rate sweep for every model: ``score(name, lr)`` (lower is
-    better, one seed) for each name and rate.
+def _half_decades(lr: float) -> int:
+    """``lr`` as a whole number of half-decades, ``k`` in ``lr = 10 ** (k / 2)``."""
+    return round(2 * math.log10(lr))
 
+
+def search_lr(score: Callable[[float], dict], previous: float | None = None, *, quick=False):
+    """The learning-rate search of :mod:`~seqlab.bench.rules`, for one family at one size.
+
+    Without ``previous``: the six rates of ``LR_FIRST``; with it (the best rate at the
+    previous size): that rate and its two half-decade neighbours. Then, while the best is
+    at an edge, one more half-decade beyond it (at most ``LR_MAX_EXTEND`` times, within
+    ``LR_BOUNDS``).
+
+    Args:
+        score: ``score(lr)`` trains one model (seed ``TUNE_SEED``) and returns
+            ``{"loss": validation loss, "metric": accuracy or None}``.
     Returns:
-        ``{name: {"scores": {lr: score}, "best": lr}}`` (rates as strings in ``scores``,
-        as JSON keys are). With one rate, nothing is swept and its score is not computed.
+        ``{"rates", "loss", "metric", "best", "at_edge"}``: the rates tried in increasing
+        order with their validation loss and metric, the rate of lowest loss, and whether
+        it is still the smallest or largest tried. ``quick``: ``QUICK_LR``, untried.
     """
-    sweep = {}
-    for name in names:
-        if len(lrs) == 1:
-            sweep[name] = {"scores": {}, "best": lrs[0]}
-            continue
-        scores = {lr: score(name, lr) for lr in lrs}
-        finite = {lr: s for lr, s in scores.items() if math.isfinite(s)}
-        best = min(finite, key=finite.get) if finite else lrs[0]
-        sweep[name] = {"scores": {str(lr): s for lr, s in scores.items()}, "best": best}
-    return sweep
+    if quick:
+        return {
+            "rates": [R.QUICK_LR],
+            "loss": [],
+            "metric": [],
+            "best": R.QUICK_LR,
+            "at_edge": False,
+        }
+    if previous is None:
+        steps = [_half_decades(lr) for lr in R.LR_FIRST]
+    else:
+        k = _half_decades(previous)
+        steps = [k - 1, k, k + 1]
+    low, high = (_half_decades(b) for b in R.LR_BOUNDS)
+    tried = {k: score(10 ** (k / 2)) for k in steps if low <= k <= high}
+
+    def best() -> int:
+        finite = {k: v["loss"] for k, v in tried.items() if math.isfinite(v["loss"])}
+        return min(finite, key=finite.get) if finite else min(tried)
+
+    for _ in range(R.LR_MAX_EXTEND):
+        k = best()
+        beyond = k - 1 if k == min(tried) else k + 1 if k == max(tried) else None
+        if beyond is None or not low <= beyond <= high:
+            break
+        tried[beyond] = score(10 ** (beyond / 2))
+    order = sorted(tried)
+    k = best()
+    return {
+        "rates": [10 ** (j / 2) for j in order],
+        "loss": [tried[j]["loss"] for j in order],
+        "metric": [tried[j].get("metric") for j in order],
+        "best": 10 ** (k / 2),
+        "at_edge": k in (order[0], order[-1]),
+    }
+
+
+def search_each(
+    score: Callable[[str, float], dict], names: Iterable[str], previous=None, *, quick=False
+) -> dict:
+    """:func:`search_lr` for each family ``name``: ``{name: search}``; ``previous`` is
+    the last size's ``{name: search}`` (its best rates start this size's searches)."""
+    return {
+        name: search_lr(
+            lambda lr, name=name: score(name, lr),
+            None if previous is None else previous[name]["best"],
+            quick=quick,
+        )
+        for name in names
+    }
 
 
 def rss_bytes() -> tuple[int, int] | None:
@@ -285,3 +360,25 @@ def t_interval(values: Iterable[float]) -> dict:
     mean, n = statistics.mean(values), len(values)
     half = 0.0 if n == 1 else _T95.get(n - 1, 1.96) * statistics.stdev(values) / math.sqrt(n)
     return {"mean": mean, "lo": mean - half, "hi": mean + half, "n": n}
+
+
+def failed_to_train(search: dict | None, metrics: Iterable[float], chance: float) -> bool:
+    """Whether a family stayed at chance (``rules.NEAR_CHANCE``) with every seed
+    (``metrics``) and every rate its ``search`` tried (``None``: no search here)."""
+    tried = [] if search is None else [m for m in search["metric"] if m is not None]
+    return all(m <= chance + R.NEAR_CHANCE for m in [*metrics, *tried])
+
+
+def rescue_search(score: Callable[[float], dict], best: float) -> dict:
+    """Every rate of ``rules.LR_FIRST`` (other than ``best``, already run): the search a
+    family gets at a condition where all its seeds stayed at chance, before it is called
+    "failed to train" there. Returns the form of :func:`search_lr`."""
+    rates = sorted({*R.LR_FIRST, best})
+    scores = {lr: score(lr) for lr in rates if lr != best}
+    return {
+        "rates": sorted(scores),
+        "loss": [scores[lr]["loss"] for lr in sorted(scores)],
+        "metric": [scores[lr]["metric"] for lr in sorted(scores)],
+        "best": best,
+        "at_edge": False,
+    }

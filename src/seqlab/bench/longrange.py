@@ -10,11 +10,14 @@ import time
 import torch
 from tqdm.auto import tqdm
 
+from seqlab.bench import rules as R
 from seqlab.bench.common import (
     cpu_result,
+    failed_to_train,
+    impl_of,
     lm_pair,
-    lrs_for,
-    pick_lr,
+    rescue_search,
+    search_each,
     seeded,
     seeds_for,
     seq2seq_pair,
@@ -29,8 +32,7 @@ from seqlab.utils import count_parameters
 
 COPY = {"n_symbols": 8, "length": 3}
 RECALL = {"n_keys": 16, "n_values": 8}
-FULL = {"lags": [10, 25, 50, 100], "pairs": [2, 4, 8, 16], "lengths": [8, 16, 24, 32]}
-QUICK = {"lags": [5, 10], "pairs": [2, 4], "lengths": [4, 8]}
+QUICK = {"copy_memory": [5, 10], "associative_recall": [2, 4], "copy_seq2seq": [4, 8]}
 
 
 def _lm_task(task: str, lag: int) -> tuple:
@@ -69,65 +71,75 @@ def early_gradient(model, batch, first: int) -> dict:
     return {"early": early, "ratio": early / last if last > 0 else 0.0}
 
 
-def _lm_rows(task, lags, steps, seeds, lrs, progress) -> tuple[list, dict, dict]:
-    rows, sweeps, params = [], {}, {}
+def _lm_rows(task, lags, steps, seeds, quick, progress) -> tuple[list, dict, dict]:
+    rows, searches, params = [], {}, {}
     max_len = max(2 * COPY["length"] + max(lags), 2 * max(lags) + 2) + 1
-    for lag in lags:
+    middle = lags[len(lags) // 2]
+    for lag in [middle, *[lag for lag in lags if lag != middle]]:  # tune first
         fn, options, vocab, first = _lm_task(task, lag)
         makers = lm_pair(vocab, hidden=64, d_model=32, max_len=max_len)
         test = fn(1000, generator=torch.Generator().manual_seed(123), **options)
+        valid = fn(500, generator=torch.Generator().manual_seed(456), **options)
         params = {name: count_parameters(make()) for name, make in makers.items()}
 
         def train(name, lr, seed, makers=makers, fn=fn, options=options):
             model = seeded(makers[name], seed, "cpu")
             generator = torch.Generator().manual_seed(seed)
-            history = fit(
-                model,
-                task_stream(fn, 32, generator=generator, **options),
-                steps=steps,
-                lr=lr,
-                progress=False,
-            )
-            return model, history
+            stream = task_stream(fn, 32, generator=generator, **options)
+            fit(model, stream, steps=steps, lr=lr, progress=False)
+            return model
 
-        if lag == lags[len(lags) // 2]:  # sweep once, at a middle lag
-            sweeps = pick_lr(
-                lambda name, lr, test=test: -evaluate(train(name, lr, 0)[0], [test])[1], makers, lrs
-            )
+        def score(name, lr, valid=valid, train=train):
+            loss, accuracy = evaluate(train(name, lr, R.TUNE_SEED), [valid])
+            return {"loss": loss, "metric": accuracy}
+
+        if lag == middle:
+            searches = search_each(score, makers, quick=quick)
         for name in makers:
             accuracy, gradient, seconds = [], [], []
             for seed in seeds:
                 start = time.perf_counter()
-                model, _ = train(name, sweeps.get(name, {"best": lrs[0]})["best"], seed)
+                model = train(name, searches[name]["best"], seed)
                 seconds.append(time.perf_counter() - start)
                 accuracy.append(evaluate(model, [test])[1])
                 gradient.append(early_gradient(model, _head(test, 64), first))
                 progress.update()
+            search = searches[name] if lag == middle else None
+            if not quick and lag != middle and failed_to_train(None, accuracy, R.CHANCE[task]):
+                search = rescue_search(lambda lr, n=name: score(n, lr), searches[name]["best"])
             rows.append(
                 {
                     "task": task,
                     "model": name,
+                    "impl": impl_of(makers[name]()),
                     "lag": lag,
                     "length": test.x.shape[1],
+                    "lr": searches[name]["best"],
                     "accuracy": spread(accuracy),
+                    "failed_to_train": failed_to_train(search, accuracy, R.CHANCE[task]),
+                    "search_here": search,
                     "early_gradient": spread(g["early"] for g in gradient),
                     "gradient_ratio": spread(g["ratio"] for g in gradient),
                     "train_seconds": spread(seconds),
                     "steps": steps,
                 }
             )
-    return rows, sweeps, params
+    rows.sort(key=lambda r: (r["lag"], r["model"]))
+    return rows, searches, params
 
 
 def _head(batch: TaskBatch, n: int) -> TaskBatch:
     return TaskBatch(batch.x[:n], batch.y[:n], batch.mask[:n], batch.vocab_size, batch.n_classes)
 
 
-def _seq2seq_rows(lengths, steps, seeds, lrs, progress) -> tuple[list, dict, dict]:
-    rows, sweeps, params = [], {}, {}
-    for n in lengths:
+def _seq2seq_rows(lengths, steps, seeds, quick, progress) -> tuple[list, dict, dict]:
+    rows, searches, params = [], {}, {}
+    middle = lengths[len(lengths) // 2]
+    for n in [middle, *[n for n in lengths if n != middle]]:  # tune first
         task = copy_task(1, n)
         test = copy_task(n).pairs(200, torch.Generator().manual_seed(1000 + n))
+        valid_pairs = copy_task(n).pairs(200, torch.Generator().manual_seed(2000 + n))
+        valid = [copy_task(n).batch(valid_pairs)]
         makers = seq2seq_pair(task, attention="luong-general", max_len=80)
         params = {name: count_parameters(make()) for name, make in makers.items()}
 
@@ -140,50 +152,68 @@ def _seq2seq_rows(lengths, steps, seeds, lrs, progress) -> tuple[list, dict, dic
         def em(model, test=test):
             return exact_match(model, test).float().mean().item()
 
-        if n == lengths[len(lengths) // 2]:
-            sweeps = pick_lr(lambda name, lr: -em(train(name, lr, 0)), makers, lrs)
+        def score(name, lr, valid=valid, valid_pairs=valid_pairs, train=train, em=em):
+            model = train(name, lr, R.TUNE_SEED)
+            loss = evaluate(model, valid, seq2seq_loss)[0]
+            return {"loss": loss, "metric": em(model, valid_pairs)}
+
+        if n == middle:
+            searches = search_each(score, makers, quick=quick)
         for name in makers:
             scores, seconds = [], []
             for seed in seeds:
                 start = time.perf_counter()
-                model = train(name, sweeps.get(name, {"best": lrs[0]})["best"], seed)
+                model = train(name, searches[name]["best"], seed)
                 seconds.append(time.perf_counter() - start)
                 scores.append(em(model))
                 progress.update()
+            search = searches[name] if n == middle else None
+            chance = R.CHANCE["copy_seq2seq"]
+            if not quick and n != middle and failed_to_train(None, scores, chance):
+                search = rescue_search(lambda lr, m=name: score(m, lr), searches[name]["best"])
             rows.append(
                 {
                     "task": "copy_seq2seq",
                     "model": name,
+                    "impl": impl_of(makers[name]()),
                     "lag": n,
                     "length": n,
+                    "lr": searches[name]["best"],
                     "exact_match": spread(scores),
+                    "failed_to_train": failed_to_train(search, scores, chance),
+                    "search_here": search,
                     "train_seconds": spread(seconds),
                     "steps": steps,
                 }
             )
-    return rows, sweeps, params
+    rows.sort(key=lambda r: (r["lag"], r["model"]))
+    return rows, searches, params
 
 
 def longrange_suite(run_device="cpu", *, quick: bool = False, steps: int | None = None) -> dict:
     """Accuracy against lag (claim 2) at an equal budget of steps (wall-clock recorded).
 
     Rows: ``task`` (``copy_memory``, ``associative_recall``, ``copy_seq2seq``), ``model``,
-    ``lag`` (blank steps; stored pairs; input length), ``accuracy`` or ``exact_match`` and
-    ``train_seconds`` as :func:`~seqlab.bench.common.spread` over seeds, and for the LMs
+    ``impl``, ``lag`` (blank steps; stored pairs; input length), ``lr``, ``accuracy`` or
+    ``exact_match`` and ``train_seconds`` as :func:`~seqlab.bench.common.spread` over
+    seeds, ``failed_to_train`` (every seed and every rate tried at this lag at chance) and
+    ``search_here`` (the rates tried at this lag, if any), and for the LMs
     ``early_gradient`` / ``gradient_ratio`` (see :func:`early_gradient`).
     """
-    grid = QUICK if quick else FULL
-    seeds, lrs = seeds_for(quick), lrs_for(quick)
-    lm_steps = steps or (60 if quick else 600)
-    s2s_steps = steps or (40 if quick else 400)
-    runs = len(seeds) * 2 * (len(grid["lags"]) + len(grid["pairs"]) + len(grid["lengths"]))
+    grid = QUICK if quick else {key: list(value) for key, value in R.LONGRANGE_LAGS.items()}
+    seeds = seeds_for(quick)
+    lm_steps = steps or (60 if quick else R.LONGRANGE_STEPS["lm"])
+    s2s_steps = steps or (40 if quick else R.LONGRANGE_STEPS["seq2seq"])
+    runs = len(seeds) * 2 * sum(len(v) for v in grid.values())
     progress = tqdm(total=runs, desc="longrange", leave=False)
-    rows, sweeps, params = [], {}, {}
-    for task, lags in (("copy_memory", grid["lags"]), ("associative_recall", grid["pairs"])):
-        found, sweeps[task], params[task] = _lm_rows(task, lags, lm_steps, seeds, lrs, progress)
+    rows, searches, params = [], {}, {}
+    for task in ("copy_memory", "associative_recall"):
+        found, searches[task], params[task] = _lm_rows(
+            task, grid[task], lm_steps, seeds, quick, progress
+        )
         rows += found
-    found, sweeps["copy_seq2seq"], params["copy_seq2seq"] = _seq2seq_rows(
-        grid["lengths"], s2s_steps, seeds, lrs, progress
+    found, searches["copy_seq2seq"], params["copy_seq2seq"] = _seq2seq_rows(
+        grid["copy_seq2seq"], s2s_steps, seeds, quick, progress
     )
     rows += found
     progress.close()
@@ -192,15 +222,15 @@ def longrange_suite(run_device="cpu", *, quick: bool = False, steps: int | None 
         seeds,
         {
             "quick": quick,
-            **grid,
+            "lags": grid,
             "copy": COPY,
             "recall": RECALL,
+            "chance": R.CHANCE,
             "lm_steps": lm_steps,
             "seq2seq_steps": s2s_steps,
             "batch_size": {"lm": 32, "seq2seq": 64},
-            "lrs": lrs,
         },
         params=params,
-        lr_sweep=sweeps,
+        lr_search=searches,
         rows=rows,
     )

@@ -1,25 +1,24 @@
 """Claim 5 and claim 6(c), order: RNNs read in order by construction, Transformers need
 positional encodings. Order-sensitive tasks for an LSTM, a Transformer without positions
-and one with them; and the parameters and lines of code each family needs to solve
-chapter 3's copy-memory task."""
+and one with them; and the smallest model of each family that solves chapter 3's
+copy-memory task."""
 
 from __future__ import annotations
 
-import ast
 import functools
-import inspect
-import textwrap
 import time
 
 import torch
 from tqdm.auto import tqdm
 
-from seqlab import attention, positional, rnn, self_attention, transformer
+from seqlab.bench import rules as R
 from seqlab.bench.common import (
     cpu_result,
+    failed_to_train,
+    impl_of,
     lm_pair,
-    lrs_for,
-    pick_lr,
+    search_each,
+    search_lr,
     seeded,
     seeds_for,
     spread,
@@ -40,53 +39,8 @@ TASKS = {
     "previous_token": (previous_token, {"n_symbols": 8, "length": 16}),
 }
 CH3_COPY = {"n_symbols": 4, "length": 3, "lag": 10}  # chapter 3's copy-memory task
-FULL_LADDER = {"lstm": [4, 8, 16, 32], "transformer": [8, 16, 32]}
 QUICK_LADDER = {"lstm": [8], "transformer": [16]}
-SOLVED = 0.9  # mean accuracy over seeds that counts as solving the task
-
-# What each family runs to train a language model, for the code-size count.
-CODE = {
-    "lstm": [rnn.lstm_cell, rnn.lstm_gate_values, rnn._Recurrent, rnn.LSTM, rnn.RNNLM],
-    "transformer": [
-        attention.masked_softmax,
-        self_attention.causal_mask,
-        self_attention.scaled_dot_product_attention,
-        self_attention.MultiHeadAttention,
-        self_attention._heads_mask,
-        self_attention._fused_attention,
-        positional.sinusoidal_encoding,
-        positional.SinusoidalEncoding,
-        transformer._feed_forward,
-        transformer._Layer,
-        transformer._parts,
-        transformer._stack,
-        transformer._final_norm,
-        transformer._rotary,
-        transformer.EncoderLayer,
-        transformer._Embedding,
-        transformer.TransformerLM,
-    ],
-}
-
-
-def code_lines(objects) -> int:
-    """Logical lines of the source of ``objects`` without docstrings or comments (each
-    statement once, however it is wrapped: the length of ``ast.unparse``)."""
-    total = 0
-    for obj in objects:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(obj)))
-        for node in ast.walk(tree):
-            body = getattr(node, "body", None)
-            if (
-                isinstance(body, list)
-                and body
-                and isinstance(body[0], ast.Expr)
-                and isinstance(getattr(body[0], "value", None), ast.Constant)
-                and isinstance(body[0].value.value, str)
-            ):
-                node.body = body[1:] or [ast.Pass()]
-        total += len(ast.unparse(tree).splitlines())
-    return total
+CHANCE = 1 / 8  # both order tasks draw from 8 symbols
 
 
 def _train(make, fn, options, steps, lr, seed):
@@ -101,7 +55,10 @@ def _ladder_model(name: str, size: int):
     """Family ``name`` at ``size`` (hidden units, or width) for chapter 3's copy task."""
     vocab = CH3_COPY["n_symbols"] + 2
     if name == "lstm":
-        return RNNLM(RNNLMConfig(vocab_size=vocab, d_embed=8, hidden_size=size))
+        config = RNNLMConfig(
+            vocab_size=vocab, d_embed=8, hidden_size=size, forget_bias=R.FORGET_BIAS, impl="torch"
+        )
+        return RNNLM(config)
     config = TransformerConfig(
         vocab_size=vocab, d_model=size, n_heads=2, n_layers=2, d_ff=2 * size, max_len=32
     )
@@ -111,28 +68,25 @@ def _ladder_model(name: str, size: int):
 def order_suite(run_device="cpu", *, quick: bool = False, steps: int | None = None) -> dict:
     """Order sensitivity (claim 5) and the size needed for chapter 3's task (claim 6c).
 
-    Rows: ``{"task", "model", "accuracy"}`` for ``reverse`` and ``previous_token``
-    (models ``lstm``, ``transformer-none``, ``transformer-sinusoidal``), then
-    ``{"task": "ch3_copy", "model", "size", "params", "accuracy"}`` for each rung of the
-    size ladder. ``code_lines``: :func:`code_lines` per family.
+    Rows: ``{"task", "model", "impl", "lr", "accuracy", "failed_to_train"}`` for
+    ``reverse`` and ``previous_token`` (models ``lstm``, ``transformer-none``,
+    ``transformer-sinusoidal``), then ``{"task": "ch3_copy", "model", "size", "params",
+    "lr", "accuracy"}`` for each rung of the size ladder (each rung's rate searched).
     """
-    seeds, lrs = seeds_for(quick), lrs_for(quick)
-    steps = steps or (60 if quick else 1000)
-    ladder = QUICK_LADDER if quick else FULL_LADDER
-    ladder_steps = 60 if quick else 400
+    seeds = seeds_for(quick)
+    steps = steps or (60 if quick else R.ORDER_STEPS)
+    ladder = QUICK_LADDER if quick else {k: list(v) for k, v in R.LADDER.items()}
+    ladder_steps = 60 if quick else R.LADDER_STEPS
     runs = len(seeds) * (3 * len(TASKS) + sum(map(len, ladder.values())))
     progress = tqdm(total=runs, desc="order", leave=False)
-    rows, sweeps, params = [], {}, {}
+    rows, searches, params = [], {}, {}
     for task, (_, options) in TASKS.items():
         models = _position_variants(options["n_symbols"] + 2)
         params[task] = {name: count_parameters(make()) for name, make in models.items()}
-        sweeps[task], task_rows = _task_rows(task, models, seeds, lrs, steps, progress)
+        searches[task], task_rows = _task_rows(task, models, seeds, quick, steps, progress)
         rows += task_rows
-    lr_of = {
-        name: sweeps["reverse"]["lstm" if name == "lstm" else "transformer-sinusoidal"]["best"]
-        for name in ladder
-    }
-    rows += _ladder_rows(ladder, lr_of, seeds, ladder_steps, progress)
+    ladder_rows, searches["ch3_copy"] = _ladder_rows(ladder, seeds, quick, ladder_steps, progress)
+    rows += ladder_rows
     progress.close()
     return cpu_result(
         "order",
@@ -140,16 +94,15 @@ def order_suite(run_device="cpu", *, quick: bool = False, steps: int | None = No
         {
             "quick": quick,
             "tasks": {name: options for name, (_, options) in TASKS.items()},
+            "chance": CHANCE,
             "ch3_copy": CH3_COPY,
             "ladder": ladder,
             "steps": steps,
             "ladder_steps": ladder_steps,
-            "solved": SOLVED,
-            "lrs": lrs,
+            "solved": R.SOLVED,
         },
         params=params,
-        lr_sweep=sweeps,
-        code_lines={name: code_lines(objects) for name, objects in CODE.items()},
+        lr_search=searches,
         rows=rows,
     )
 
@@ -165,39 +118,64 @@ def _position_variants(vocab: int) -> dict:
     return models
 
 
-def _task_rows(task: str, models: dict, seeds, lrs, steps: int, progress) -> tuple[dict, list]:
-    """The learning-rate sweep on order-sensitive ``task`` and one accuracy row per model
+def _task_rows(task: str, models: dict, seeds, quick, steps: int, progress) -> tuple[dict, list]:
+    """The learning-rate search on order-sensitive ``task`` and one accuracy row per model
     (over ``seeds``, on 1,000 fixed test examples)."""
     fn, options = TASKS[task]
     test = fn(1000, generator=torch.Generator().manual_seed(123), **options)
-    sweep = pick_lr(
-        lambda name, lr: -evaluate(_train(models[name], fn, options, steps, lr, 0), [test])[1],
-        models,
-        lrs,
-    )
+    valid = fn(500, generator=torch.Generator().manual_seed(456), **options)
+
+    def score(name, lr):
+        loss, accuracy = evaluate(
+            _train(models[name], fn, options, steps, lr, R.TUNE_SEED), [valid]
+        )
+        return {"loss": loss, "metric": accuracy}
+
+    search = search_each(score, models, quick=quick)
     rows = []
     for name, make in models.items():
         scores = []
         for seed in seeds:
-            model = _train(make, fn, options, steps, sweep[name]["best"], seed)
+            model = _train(make, fn, options, steps, search[name]["best"], seed)
             scores.append(evaluate(model, [test])[1])
             progress.update()
-        rows.append({"task": task, "model": name, "accuracy": spread(scores)})
-    return sweep, rows
+        rows.append(
+            {
+                "task": task,
+                "model": name,
+                "impl": impl_of(make()),
+                "lr": search[name]["best"],
+                "accuracy": spread(scores),
+                "failed_to_train": failed_to_train(search[name], scores, CHANCE),
+            }
+        )
+    return search, rows
 
 
-def _ladder_rows(ladder: dict, lr_of: dict, seeds, steps: int, progress) -> list[dict]:
-    """Chapter 3's copy task at each size of ``ladder``, each family at its rate
-    ``lr_of[name]``: accuracy and training seconds over ``seeds``, one row per size."""
+def _ladder_rows(ladder: dict, seeds, quick, steps: int, progress) -> tuple[list, dict]:
+    """Chapter 3's copy task at each size of ``ladder``, each family's rate searched at
+    each size (starting from the previous size's best): accuracy and training seconds
+    over ``seeds``, one row per size; and the searches."""
     test = copy_memory(1000, generator=torch.Generator().manual_seed(123), **CH3_COPY)
-    rows = []
+    valid = copy_memory(500, generator=torch.Generator().manual_seed(456), **CH3_COPY)
+    rows, searches = [], {}
     for name, sizes in ladder.items():
+        previous, searches[name] = None, []
         for size in sizes:
+            make = functools.partial(_ladder_model, name, size)
+
+            def score(lr, make=make):
+                model = _train(make, copy_memory, CH3_COPY, steps, lr, R.TUNE_SEED)
+                loss, accuracy = evaluate(model, [valid])
+                return {"loss": loss, "metric": accuracy}
+
+            search = search_lr(score, previous, quick=quick)
+            previous = search["best"]
+            searches[name].append(search)
             scores, seconds = [], []
             for seed in seeds:
                 start = time.perf_counter()
-                make = functools.partial(_ladder_model, name, size)
-                model = _train(make, copy_memory, CH3_COPY, steps, lr_of[name], seed)
+                model = _train(make, copy_memory, CH3_COPY, steps, search["best"], seed)
                 seconds.append(time.perf_counter() - start)
                 scores.append(evaluate(model, [test])[1])
                 progress.update()
@@ -205,25 +183,12 @@ def _ladder_rows(ladder: dict, lr_of: dict, seeds, steps: int, progress) -> list
                 {
                     "task": "ch3_copy",
                     "model": name,
+                    "impl": impl_of(model),
                     "size": size,
                     "params": count_parameters(model),
+                    "lr": search["best"],
                     "accuracy": spread(scores),
                     "train_seconds": spread(seconds),
                 }
             )
-    return rows
-
-
-def smallest_solving(result: dict) -> dict[str, dict | None]:
-    """Per family, the smallest ladder rung whose mean accuracy reaches ``SOLVED``."""
-    out = {}
-    for name in ("lstm", "transformer"):
-        rungs = [
-            r
-            for r in result["rows"]
-            if r["task"] == "ch3_copy"
-            and r["model"] == name
-            and r["accuracy"]["mean"] >= result["config"]["solved"]
-        ]
-        out[name] = min(rungs, key=lambda r: r["params"]) if rungs else None
-    return out
+    return rows, searches

@@ -19,7 +19,7 @@ import time
 import torch
 from tqdm.auto import tqdm
 
-from seqlab.bench.common import cpu_result, seeded, seeds_for, spread, t_interval
+from seqlab.bench.common import cpu_result, seeded, spread, t_interval
 from seqlab.data import CharVocab, corpus_splits, text_batches
 from seqlab.train import evaluate, fit
 from seqlab.transformer import TransformerConfig, TransformerLM
@@ -53,6 +53,9 @@ NORM_VARIANTS = {
 }
 FULL = {"steps": 400, "d_model": 64, "n_layers": 2, "norm_steps": 100, "norm_layers": 6}
 QUICK = {"steps": 6, "d_model": 16, "n_layers": 1, "norm_steps": 4, "norm_layers": 2}
+# Chapter 9's recipe study keeps its own three seeds: it is not one of chapter 10's claims,
+# and its committed file was made with these.
+SEEDS = (0, 1, 2)
 
 
 def recipe_suite(run_device="cpu", *, quick: bool = False, steps: int | None = None) -> dict:
@@ -65,7 +68,7 @@ def recipe_suite(run_device="cpu", *, quick: bool = False, steps: int | None = N
     groups the models of equal size: untied, tied (``vocab * d_model`` fewer), norm.
     """
     sizes = dict(QUICK if quick else FULL, **({"steps": steps} if steps else {}))
-    seeds = seeds_for(quick)
+    seeds = [0] if quick else list(SEEDS)
     data = _char_data(quick)
     rows, params = [], {"untied": {}, "tied": {}, "norm": {}}
     total = (len(INGREDIENTS) + len(NORM_VARIANTS)) * len(seeds)

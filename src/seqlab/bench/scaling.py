@@ -8,28 +8,17 @@ from __future__ import annotations
 import itertools
 import time
 
-import numpy as np
 import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from seqlab.bench.common import (
-    cpu_result,
-    lm_pair,
-    lrs_for,
-    pick_lr,
-    seeded,
-    seeds_for,
-    spread,
-)
+from seqlab.bench import rules as R
+from seqlab.bench.common import cpu_result, impl_of, lm_pair, search_each, seeded, seeds_for
 from seqlab.data.text import CharVocab, corpus_splits, text_batches
 from seqlab.rnn import RNNLM
 from seqlab.train import fit
 from seqlab.utils import count_parameters
 
-# (LSTM hidden units, Transformer width) of each rung; the Transformer's d_ff matches sizes.
-FULL_RUNGS = [(32, 24), (64, 32), (128, 64), (256, 96)]
-QUICK_RUNGS = [(32, 24), (64, 32)]
 SEQ_LEN, BATCH = 64, 32
 
 
@@ -51,34 +40,6 @@ def train_flops(model: nn.Module, tokens: int, seq_len: int) -> float:
     return 3.0 * forward * tokens
 
 
-def power_law_fit(x: list[float], y: list[float]) -> dict:
-    """Least-squares line through ``(log10 x, log10 y)``: ``y ≈ 10**intercept * x**slope``.
-
-    Returns:
-        ``{"slope", "slope_se", "intercept", "intercept_se"}`` (standard errors from the
-        fit's covariance; ``None`` with fewer than 4 points).
-    """
-    if len(x) != len(y) or len(x) < 2:
-        raise ValueError(f"need at least two (x, y) points of equal count, got {len(x)}, {len(y)}")
-    lx, ly = np.log10(x), np.log10(y)
-    if len(x) < 4:  # too few points for numpy's scaled covariance
-        slope, intercept = np.polyfit(lx, ly, 1)
-        return {
-            "slope": float(slope),
-            "slope_se": None,
-            "intercept": float(intercept),
-            "intercept_se": None,
-        }
-    (slope, intercept), cov = np.polyfit(lx, ly, 1, cov=True)
-    se = np.sqrt(np.diag(cov))
-    return {
-        "slope": float(slope),
-        "slope_se": float(se[0]),
-        "intercept": float(intercept),
-        "intercept_se": float(se[1]),
-    }
-
-
 def char_lm_data(quick: bool):
     """``(vocab, train ids, function returning validation batches)`` of the corpus."""
     splits = corpus_splits()
@@ -94,49 +55,52 @@ def char_lm_data(quick: bool):
 
 
 def scaling_suite(run_device="cpu", *, quick: bool = False, steps: int | None = None) -> dict:
-    """Validation loss against size and compute (claim 3) and time to a target (claim 4).
+    """Validation loss against size (claim 3) and the curves behind training speed
+    (claim 4), each family's rate searched at every rung (``lr_search``).
 
-    Rows, one per model family, rung and seed: ``model``, ``rung``, ``params``,
-    ``matmul_params``, ``flops``, ``final_loss``, ``seconds``, ``curve`` (``steps``,
-    ``loss``, ``seconds`` at each evaluation). ``fits``: :func:`power_law_fit` of loss
-    against parameters and against FLOPs per family. ``target``: the training-speed
-    comparison at the rung of chapter 9's pair.
+    Rows, one per model family, rung and seed: ``model``, ``impl``, ``rung``, ``lr``,
+    ``params``, ``matmul_params``, ``flops``, ``final_loss``, ``seconds``, ``curve``
+    (``steps``, ``loss``, ``seconds`` of training at each evaluation). The fits, the
+    equal-wall-clock comparison and the time to a target are computed from these rows
+    by :mod:`seqlab.bench.ledger`, under the rules the file was made with.
     """
-    rungs = QUICK_RUNGS if quick else FULL_RUNGS
-    seeds, lrs = seeds_for(quick), lrs_for(quick)
-    steps = steps or (40 if quick else 500)
-    eval_every = max(steps // 10, 1)
+    rungs = R.SCALING_RUNGS[:2] if quick else R.SCALING_RUNGS
+    seeds = seeds_for(quick)
+    steps = steps or (40 if quick else R.SCALING_STEPS)
+    eval_every = max(steps // 10, 1) if quick else R.SCALING_EVAL_EVERY
     data = char_lm_data(quick)
     vocab = data[0]
     pairs = [lm_pair(len(vocab), hidden=h, d_model=d, max_len=SEQ_LEN) for h, d in rungs]
-    middle = len(rungs) // 2
-    sweeps = pick_lr(
-        lambda name, lr: _train(pairs[middle][name], data, steps, lr, 0)[1].eval_loss[-1],
-        ["lstm", "transformer"],
-        lrs,
-    )
-    rows = _scaling_rows(pairs, sweeps, seeds, data, steps, eval_every)
+    searches, previous = [], None
+    for pair in pairs:
+
+        def score(name, lr, pair=pair):
+            history = _train(pair[name], data, steps, lr, R.TUNE_SEED)[1]
+            return {"loss": history.eval_loss[-1], "metric": None}
+
+        previous = search_each(score, ["lstm", "transformer"], previous, quick=quick)
+        searches.append(previous)
+    rows = _scaling_rows(pairs, searches, seeds, data, steps, eval_every)
     return cpu_result(
         "scaling",
         seeds,
         {
             "quick": quick,
-            "rungs": rungs,
+            "rungs": [list(r) for r in rungs],
             "steps": steps,
             "eval_every": eval_every,
             "batch_size": BATCH,
             "seq_len": SEQ_LEN,
+            "tokens_per_run": steps * BATCH * SEQ_LEN,
             "vocab": len(vocab),
-            "lrs": lrs,
+            "target_hidden": R.TARGET_HIDDEN,
         },
         params={
             f"{name}@{rung}": count_parameters(pair[name]())
             for rung, pair in enumerate(pairs)
             for name in pair
         },
-        lr_sweep=sweeps,
-        fits=_power_law_fits(rows),
-        target=_target(rows, rungs),
+        lr_search=searches,
         rows=rows,
     )
 
@@ -161,16 +125,19 @@ def _train(make, data, steps: int, lr: float, seed: int, eval_every: int | None 
     return model, history
 
 
-def _scaling_rows(pairs, sweeps, seeds, data, steps: int, eval_every: int) -> list[dict]:
-    """Train each family of each rung's pair with each seed at its swept rate; a row each."""
+def _scaling_rows(pairs, searches, seeds, data, steps: int, eval_every: int) -> list[dict]:
+    """Train each family of each rung's pair with each seed at its searched rate."""
     rows = []
     progress = tqdm(total=2 * len(pairs) * len(seeds), desc="scaling", leave=False)
     for rung, pair in enumerate(pairs):
         for name, make in pair.items():
             for seed in seeds:
                 start = time.perf_counter()
-                model, history = _train(make, data, steps, sweeps[name]["best"], seed, eval_every)
-                rows.append(_scaling_row(name, rung, seed, model, history, steps, start))
+                lr = searches[rung][name]["best"]
+                model, history = _train(make, data, steps, lr, seed, eval_every)
+                rows.append(
+                    {**_scaling_row(name, rung, seed, model, history, steps, start), "lr": lr}
+                )
                 progress.update()
     progress.close()
     return rows
@@ -181,6 +148,7 @@ def _scaling_row(name, rung, seed, model, history, steps: int, start: float) -> 
     (``seconds`` since ``start``)."""
     return {
         "model": name,
+        "impl": impl_of(model),
         "rung": rung,
         "seed": seed,
         "params": count_parameters(model),
@@ -196,50 +164,4 @@ def _scaling_row(name, rung, seed, model, history, steps: int, start: float) -> 
     }
 
 
-def _power_law_fits(rows: list[dict]) -> dict:
-    """Per family, :func:`power_law_fit` of final loss against parameters and FLOPs."""
-    fits = {}
-    for name in ("lstm", "transformer"):
-        mine = [r for r in rows if r["model"] == name]
-        losses = [r["final_loss"] for r in mine]
-        fits[name] = {
-            "params": power_law_fit([r["params"] for r in mine], losses),
-            "flops": power_law_fit([r["flops"] for r in mine], losses),
-        }
-    return fits
-
-
-def _target(rows: list[dict], rungs) -> dict:
-    """Steps and seconds to reach the worse family's mean final loss, at the rung of
-    chapter 9's pair (128 LSTM units) or the largest one."""
-    rung = next((k for k, (h, _) in enumerate(rungs) if h == 128), len(rungs) - 1)
-    mine = {
-        n: [r for r in rows if r["model"] == n and r["rung"] == rung]
-        for n in ("lstm", "transformer")
-    }
-    target = max(spread(r["final_loss"] for r in runs)["mean"] for runs in mine.values())
-    out = {"rung": rung, "loss": target}
-    for name, runs in mine.items():
-        reached = []
-        for r in runs:
-            elapsed = dict(zip(r["curve"]["steps"], r["curve"]["seconds"], strict=True))
-            hit = next(
-                (
-                    s
-                    for s, v in zip(r["curve"]["steps"], r["curve"]["loss"], strict=True)
-                    if v <= target
-                ),
-                None,
-            )
-            reached.append((hit, None if hit is None else elapsed[hit]))
-        out[name] = {
-            "steps": [s for s, _ in reached],
-            "seconds": [t for _, t in reached],
-            "ms_per_step": spread(
-                1000 * r["curve"]["seconds"][-1] / r["curve"]["steps"][-1] for r in runs
-            ),
-        }
-    return out
-
-
-__all__ = ["matmul_params", "power_law_fit", "scaling_suite", "train_flops"]
+__all__ = ["matmul_params", "scaling_suite", "train_flops"]

@@ -1,31 +1,17 @@
 """Claim 6(a), low-resource compute: what generating one more token costs once a context
-has been read (memory kept between tokens, latency at batch 1), and the quality each
-family reaches in a small fixed budget of CPU time."""
+has been read (memory kept between tokens, latency at batch 1)."""
 
 from __future__ import annotations
 
 import torch
 from tqdm.auto import tqdm
 
-from seqlab.bench.common import (
-    VOCAB,
-    cpu_result,
-    lm_pair,
-    lrs_for,
-    pick_lr,
-    seeded,
-    seeds_for,
-    spread,
-    time_ms,
-)
-from seqlab.bench.scaling import BATCH, SEQ_LEN, char_lm_data
-from seqlab.data.text import text_batches
+from seqlab.bench import rules as R
+from seqlab.bench.common import VOCAB, cpu_result, impl_of, lm_pair, seeded, time_ms
 from seqlab.rnn import RNNLM
 from seqlab.self_attention import KVCache
-from seqlab.train import fit
 from seqlab.utils import count_parameters
 
-FULL_CONTEXTS = [16, 32, 64, 128, 256, 512, 1024, 2048]
 QUICK_CONTEXTS = [16, 32, 64]
 
 
@@ -74,38 +60,29 @@ def next_token_calls(model, context: torch.Tensor) -> dict:
 def streaming_suite(
     run_device="cpu", *, quick: bool = False, contexts: list[int] | None = None
 ) -> dict:
-    """Per-token memory and latency against context (claim 6a), and quality in a budget.
+    """Per-token memory and latency against context (claim 6a).
 
-    Rows: ``{"model", "context", "state_bytes", "step_ms", "recompute_ms"}`` (batch 1;
-    ``recompute_ms`` for the Transformer only) and ``budget``: validation loss reached by
-    each family in ``budget_seconds`` of training, over seeds, at the learning rate the
-    same sweep picked for each (``lr_sweep``, one seed, the same budget).
+    Rows: ``{"model", "impl", "context", "state_bytes", "step_ms", "recompute_ms"}``
+    (batch 1; ``recompute_ms`` for the Transformer only). The quality each family reaches
+    in the same wall-clock is read off the scaling suite's curves (same pair of sizes).
     """
-    contexts = sorted(contexts or (QUICK_CONTEXTS if quick else FULL_CONTEXTS))
-    seeds = seeds_for(quick)
-    repeats = 3 if quick else 7
-    budget_seconds = 3.0 if quick else 30.0
-    makers = lm_pair(VOCAB, hidden=128, d_model=64, max_len=max(contexts) + 8)
-    progress = tqdm(total=2 * len(contexts) + 2 * len(seeds), desc="streaming", leave=False)
+    contexts = sorted(contexts or (QUICK_CONTEXTS if quick else R.STREAM_CONTEXTS))
+    repeats = 3 if quick else R.STREAM_REPEATS
+    makers = lm_pair(VOCAB, hidden=R.TARGET_HIDDEN, d_model=64, max_len=max(contexts) + 8)
+    progress = tqdm(total=2 * len(contexts), desc="streaming", leave=False)
     rows = _cost_rows(makers, contexts, repeats, progress)
-    lrs = lrs_for(quick)
-    sweeps, budget = _budget_quality(char_lm_data(quick), budget_seconds, lrs, seeds, progress)
     progress.close()
     return cpu_result(
         "streaming",
-        seeds,
+        [0],
         {
             "quick": quick,
             "contexts": contexts,
             "batch_size": 1,
             "repeats": repeats,
-            "budget_seconds": budget_seconds,
-            "lrs": lrs,
             "vocab": VOCAB,
         },
         params={name: count_parameters(make()) for name, make in makers.items()},
-        lr_sweep=sweeps,
-        budget=budget,
         rows=rows,
     )
 
@@ -123,6 +100,7 @@ def _cost_rows(makers: dict, contexts: list[int], repeats: int, progress) -> lis
             calls = next_token_calls(model, tokens)
             row = {
                 "model": name,
+                "impl": impl_of(model),
                 "context": context,
                 "state_bytes": state_bytes(read_context(model, tokens)),
                 "step_ms": time_ms(calls["step"], "cpu", repeats=repeats),
@@ -132,42 +110,3 @@ def _cost_rows(makers: dict, contexts: list[int], repeats: int, progress) -> lis
             rows.append(row)
             progress.update()
     return rows
-
-
-def _budget_quality(data, budget_seconds: float, lrs, seeds, progress) -> tuple[dict, dict]:
-    """The learning-rate sweep and, per family, the validation loss and steps reached in
-    ``budget_seconds`` of training on the corpus of ``data``, over ``seeds``."""
-    char_makers = lm_pair(len(data[0]), hidden=128, d_model=64, max_len=SEQ_LEN)
-
-    def train(name, lr, seed):
-        return _train_in_budget(char_makers[name], data, budget_seconds, lr, seed)
-
-    sweeps = pick_lr(lambda name, lr: train(name, lr, 0).eval_loss[-1], char_makers, lrs)
-    budget = {}
-    for name in char_makers:
-        histories = []
-        for seed in seeds:
-            histories.append(train(name, sweeps[name]["best"], seed))
-            progress.update()
-        budget[name] = {
-            "valid_loss": spread(h.eval_loss[-1] for h in histories),
-            "steps": spread(h.steps for h in histories),
-        }
-    return sweeps, budget
-
-
-def _train_in_budget(make, data, budget_seconds: float, lr: float, seed: int):
-    """The history of ``make()`` seeded with ``seed`` and trained at ``lr`` for
-    ``budget_seconds`` on the corpus of ``data`` (``char_lm_data``), evaluated at the end."""
-    vocab, train_ids, valid = data
-    model = seeded(make, seed, "cpu")
-    generator = torch.Generator().manual_seed(seed)
-    batches = text_batches(train_ids, BATCH, SEQ_LEN, vocab_size=len(vocab), generator=generator)
-    return fit(
-        model,
-        batches,
-        time_budget=budget_seconds,
-        lr=lr,
-        progress=False,
-        eval_batches=valid,
-    )
