@@ -261,3 +261,36 @@ def test_dropout_changes_outputs_in_train_mode_only():
     torch.testing.assert_close(lm(tokens)[0], plain(tokens)[0])
     with pytest.raises(ValueError, match="dropout"):
         RNNLM(RNNLMConfig(vocab_size=7, dropout=1.0))
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_the_torch_implementation_computes_what_the_teaching_one_does(cell):
+    from seqlab.rnn import RNNLM, RNNLMConfig, implementation
+
+    torch.manual_seed(0)
+    ours = RNNLM(RNNLMConfig(vocab_size=11, d_embed=6, hidden_size=8, num_layers=2, cell=cell))
+    theirs = RNNLM(
+        RNNLMConfig(vocab_size=11, d_embed=6, hidden_size=8, num_layers=2, cell=cell, impl="torch")
+    )
+    theirs.load_state_dict(ours.state_dict())  # the same names and shapes
+    assert implementation(ours) == f"seqlab.rnn.{cell.upper()}"
+    assert implementation(theirs) == f"torch.nn.{cell.upper()}"
+    tokens = torch.randint(0, 11, (3, 7))
+    (a, state_a), (b, state_b) = ours(tokens), theirs(tokens)
+    torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(state_a, state_b, atol=1e-5, rtol=1e-5)
+    a.sum().backward()
+    b.sum().backward()
+    for (name, p), q in zip(ours.named_parameters(), theirs.parameters(), strict=True):
+        torch.testing.assert_close(p.grad, q.grad, atol=1e-5, rtol=1e-4, msg=name)
+
+
+def test_the_torch_lstm_gets_the_same_forget_bias_and_a_bad_impl_is_named():
+    from seqlab.rnn import RNNLM, RNNLMConfig
+
+    lm = RNNLM(RNNLMConfig(vocab_size=5, hidden_size=4, impl="torch", forget_bias=2.0))
+    torch.testing.assert_close(
+        lm.rnn.bias_ih_l0[4:8] + lm.rnn.bias_hh_l0[4:8], torch.full((4,), 2.0)
+    )
+    with pytest.raises(ValueError, match="impl must be one of"):
+        RNNLM(RNNLMConfig(vocab_size=5, impl="cuda"))

@@ -64,7 +64,7 @@ def scaling_suite(run_device="cpu", *, quick: bool = False, steps: int | None = 
     equal-wall-clock comparison and the time to a target are computed from these rows
     by :mod:`seqlab.bench.ledger`, under the rules the file was made with.
     """
-    rungs = R.SCALING_RUNGS[:2] if quick else R.SCALING_RUNGS
+    rungs = R.SCALING_RUNGS[:3] if quick else R.SCALING_RUNGS  # a fit needs three sizes
     seeds = seeds_for(quick)
     steps = steps or (40 if quick else R.SCALING_STEPS)
     eval_every = max(steps // 10, 1) if quick else R.SCALING_EVAL_EVERY
