@@ -9,26 +9,35 @@ import math
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 import torch
 
 from seqlab.bench import (
+    LEDGER_SUITES,
     STAMP_KEYS,
     SUITES,
     check_result,
+    committed_results,
     load_results,
     result_path,
     run_suite,
     time_ms,
 )
 from seqlab.bench import ledger as ledger_mod
-from seqlab.bench.common import lm_pair, non_finite, pick_lr, spread
+from seqlab.bench import rules as R
+from seqlab.bench.common import (
+    failed_to_train,
+    lm_pair,
+    non_finite,
+    rescue_search,
+    rules_sha256,
+    search_lr,
+    spread,
+)
 from seqlab.bench.figures import explorer_panels, plot_result
 from seqlab.bench.longrange import early_gradient
 from seqlab.bench.lowdata import fixed_set
-from seqlab.bench.order import code_lines
-from seqlab.bench.scaling import matmul_params, power_law_fit, train_flops
+from seqlab.bench.scaling import matmul_params, train_flops
 from seqlab.bench.streaming import next_token_calls, read_context, state_bytes
 from seqlab.data.pairs import date_task
 from seqlab.data.tasks import copy_memory
@@ -57,6 +66,7 @@ def test_quick_results_have_stamp_fields_and_finite_numbers(quick, name):
     assert result["suite"] == name and result["config"]["quick"] is True
     assert set(STAMP_KEYS) <= set(result["stamp"]) and result["stamp"]["device"] == "cpu"
     assert result["stamp"]["seeds"] == [0]
+    assert result["stamp"]["rules_sha256"] == rules_sha256()
     assert result["rows"] and non_finite(result) is None
     assert result["seconds"] > 0
 
@@ -80,17 +90,63 @@ def test_paired_models_differ_in_size_by_at_most_ten_percent(quick, name):
         assert len(sizes) >= 2 and max(sizes) <= 1.1 * min(sizes), sizes
 
 
-def test_speed_rows_and_critical_path(quick):
+def test_speed_grid_has_every_cell_the_fast_baselines_and_the_critical_path(quick):
     result = quick["speed"]
-    assert {r["model"] for r in result["rows"]} == {"lstm", "lstm-attention", "transformer"}
+    c = result["config"]
+    cells = {
+        (r["model"], r["width"], r["batch_size"], r["length"], r["mode"]) for r in result["rows"]
+    }
+    for width in c["widths"]:
+        for length in c["lengths"]:
+            for mode in ("train", "forward"):
+                for batch in c["batches"]:
+                    assert ("lstm", width, batch, length, mode) in cells
+                    assert ("transformer", width, batch, length, mode) in cells
+                assert ("lstm-teaching", width, c["teaching_batch"], length, mode) in cells
+    impl = {r["model"]: r["impl"] for r in result["rows"]}
+    assert impl == {
+        "lstm": "torch.nn.LSTM",
+        "lstm-teaching": "seqlab.rnn.LSTM",
+        "transformer": "seqlab.transformer.TransformerLM",
+    }
+    assert all(r["teaching_code"] == (r["model"] == "lstm-teaching") for r in result["rows"])
     steps = {(r["model"], r["length"]): r["sequential_steps"] for r in result["rows"]}
-    assert steps["lstm", 16] == 2 * steps["lstm", 8] == 16
-    assert steps["lstm-attention", 16] == 32  # encoder, then decoder
+    assert steps["lstm", 16] == 2 * steps["lstm", 8] == 32  # every step of 2 layers
     assert steps["transformer", 8] == steps["transformer", 16] == 2  # its layers
     for row in result["rows"]:
-        for key in ("train_ms", "forward_ms"):
-            assert row[key]["min"] <= row[key]["median"] <= row[key]["max"]
-        assert row["peak_memory_bytes"] is None or row["peak_memory_bytes"] > 0
+        assert row["skipped"] is None
+        assert row["ms"]["min"] <= row["ms"]["median"] <= row["ms"]["max"]
+        assert math.isclose(
+            row["tokens_per_s"], row["batch_size"] * row["length"] / row["ms"]["median"] * 1000
+        )
+
+
+def test_a_cell_past_the_time_limit_is_recorded_as_skipped_with_its_reason(monkeypatch):
+    from seqlab.bench import speed
+
+    monkeypatch.setattr(R, "SPEED_MAX_STEP_SECONDS", 1e-9)
+    result = speed.speed_suite("cpu", quick=True, lengths=[8, 16, 32], batches=[1], widths=[32])
+    for row in result["rows"]:
+        if row["length"] == 8:  # nothing to predict from: measured
+            assert row["skipped"] is None and row["ms"]["median"] > 0
+        else:
+            assert "ms" not in row and row["skipped"].startswith("predicted")
+            assert "limit" in row["skipped"]
+
+
+def test_speed_models_are_matched_and_the_torch_lstm_is_the_teaching_one():
+    from seqlab.bench.speed import speed_model
+
+    torch.manual_seed(0)
+    fast = speed_model("lstm", 32, 16)
+    slow = speed_model("lstm-teaching", 32, 16)
+    slow.load_state_dict(fast.state_dict())
+    tokens = torch.randint(3, 64, (2, 9))
+    torch.testing.assert_close(fast(tokens)[0], slow(tokens)[0], atol=1e-5, rtol=1e-5)
+    sizes = [
+        sum(p.numel() for p in m.parameters()) for m in (fast, speed_model("transformer", 32, 16))
+    ]
+    assert max(sizes) <= 1.1 * min(sizes)
 
 
 def test_streaming_memory_grows_for_the_kv_cache_and_not_for_the_rnn(quick):
@@ -144,24 +200,91 @@ def test_lm_pair_matches_sizes_and_refuses_an_impossible_match():
         lm_pair(20, hidden=512, d_model=8, max_len=16)  # d_ff cannot grow that far
 
 
-def test_pick_lr_takes_the_lowest_score_for_each_model():
-    scores = {("a", 0.1): 3.0, ("a", 0.01): 1.0, ("b", 0.1): 0.5, ("b", 0.01): float("nan")}
-    sweep = pick_lr(lambda name, lr: scores[name, lr], ["a", "b"], [0.1, 0.01])
-    assert sweep["a"]["best"] == 0.01 and sweep["b"]["best"] == 0.1
-    assert sweep["a"]["scores"] == {"0.1": 3.0, "0.01": 1.0}
-    assert pick_lr(lambda *_: 1 / 0, ["a"], [0.1]) == {"a": {"scores": {}, "best": 0.1}}
+def _bowl(best_exponent):
+    """A score whose loss is lowest at 10 ** best_exponent; every call is recorded."""
+    calls = []
+
+    def score(lr):
+        calls.append(lr)
+        return {"loss": (math.log10(lr) - best_exponent) ** 2, "metric": 0.5}
+
+    return score, calls
 
 
-def test_power_law_fit_recovers_a_known_exponent():
-    x = np.array([1e3, 1e4, 1e5, 1e6])
-    fit = power_law_fit(list(x), list(2.0 * x**-0.25))
-    assert math.isclose(fit["slope"], -0.25, abs_tol=1e-9)
-    assert math.isclose(fit["intercept"], math.log10(2.0), abs_tol=1e-9)
-    assert fit["slope_se"] < 1e-6
-    noisy = power_law_fit(list(x), list(2.0 * x**-0.25 * np.array([1.1, 0.9, 1.1, 0.9])))
-    assert noisy["slope_se"] > 0.01
-    with pytest.raises(ValueError, match="at least two"):
-        power_law_fit([1.0], [1.0])
+def test_the_rate_search_brackets_its_optimum_at_the_first_size():
+    score, calls = _bowl(-2.0)
+    found = search_lr(score)
+    assert len(calls) == len(R.LR_FIRST) >= 6  # six half-decades, nothing to extend
+    assert math.isclose(found["best"], 1e-2) and not found["at_edge"]
+    assert found["rates"] == sorted(found["rates"])
+
+
+def test_the_rate_search_extends_past_an_edge_and_stops_at_the_bound():
+    score, calls = _bowl(-0.6)  # the best of the first grid, 1e-1, is its edge
+    found = search_lr(score)
+    assert math.isclose(found["best"], 10**-0.5) and not found["at_edge"]
+    assert len(calls) == len(R.LR_FIRST) + 2  # 10^-0.5 wins, then 10^0 confirms it
+    score, calls = _bowl(3.0)  # better and better up to the bound 1.0
+    found = search_lr(score, previous=0.1)
+    assert math.isclose(max(found["rates"]), R.LR_BOUNDS[1]) and found["at_edge"]
+
+
+def test_the_next_size_starts_from_the_previous_optimum():
+    score, calls = _bowl(-3.0)
+    found = search_lr(score, previous=10**-2.5)
+    assert [round(math.log10(lr), 6) for lr in calls] == [-3.0, -2.5, -2.0, -3.5]
+    assert math.isclose(found["best"], 1e-3) and not found["at_edge"]
+
+
+def test_failed_to_train_means_every_seed_and_every_rate_at_chance():
+    search = {"metric": [0.12, 0.13, 0.2]}
+    assert failed_to_train(search, [0.12, 0.14], chance=0.125)
+    assert not failed_to_train({"metric": [0.12, 0.5]}, [0.12, 0.14], chance=0.125)
+    assert not failed_to_train(None, [0.12, 0.3], chance=0.125)
+    score, calls = _bowl(-2.0)
+    rescue = rescue_search(score, best=1e-2)
+    assert len(calls) == len(R.LR_FIRST) - 1 and 1e-2 not in rescue["rates"]
+
+
+def test_every_family_trains_with_the_rules_clip_and_forget_bias():
+    import inspect
+
+    from seqlab.train import fit
+
+    assert inspect.signature(fit).parameters["clip"].default == R.CLIP
+    lstm = lm_pair(20, hidden=16, d_model=16, max_len=16)["lstm"]()
+    assert type(lstm.rnn) is torch.nn.LSTM
+    forget = lstm.rnn.bias_ih_l0[16:32] + lstm.rnn.bias_hh_l0[16:32]
+    torch.testing.assert_close(forget, torch.full((16,), R.FORGET_BIAS))
+
+
+def test_committed_results_were_made_under_the_rules_the_ledger_applies():
+    """Rules before numbers: a committed file of a ledger suite made under other rules
+    (another rules.py) fails here; rerun its suite after changing a rule."""
+    folder = committed_results()
+    found = set()
+    for name in LEDGER_SUITES:
+        for device_type in ("cpu", "cuda"):
+            path = result_path(folder, name, device_type)
+            if path.is_file():
+                found.add(name)
+                stamp = load_results(path)["stamp"]
+                assert stamp.get("rules_sha256") == rules_sha256(), path.name
+    assert "speed" in found
+    missing = {s for row in ledger_mod.unmeasured(ledger_mod.load_all()) for s in row["missing"]}
+    assert missing == set(LEDGER_SUITES) - found  # the chapter says which are not rerun
+
+
+def test_load_all_leaves_out_a_file_made_under_other_rules(quick, tmp_path):
+    notices = []
+    for name, result in quick.items():
+        other = copy.deepcopy(result)
+        if name == "order":
+            other["stamp"]["rules_sha256"] = "0" * 64
+        result_path(tmp_path, name, "cpu", True).write_text(json.dumps(other))
+    found = ledger_mod.load_all(tmp_path, quick=True, notice=notices.append)
+    assert "order" not in found and "scaling" in found
+    assert len(notices) == 1 and "order-cpu-quick.json" in notices[0]
 
 
 def test_flops_count_matrix_products_not_table_lookups():
@@ -172,17 +295,6 @@ def test_flops_count_matrix_products_not_table_lookups():
     tf = TransformerLM(config)
     attention = 4 * 10 * 8 * 3  # 4 L d per token and layer
     assert train_flops(tf, tokens=100, seq_len=10) == 3 * (2 * matmul_params(tf) + attention) * 100
-
-
-def test_code_lines_skip_docstrings_and_comments():
-    def f(x):
-        """A docstring
-        over two lines."""
-        # a comment
-        y = x + 1
-        return y
-
-    assert code_lines([f]) == 3  # def, assignment, return
 
 
 def test_early_gradient_measures_the_first_positions_and_removes_its_hook():
@@ -240,40 +352,44 @@ def test_time_ms_and_bad_suites():
         spread([])
 
 
-def _speed(cpu_ms, gpu_ms=None):
-    def result(ms, device):
-        rows = [{"model": m, "length": 2048, "train_ms": {"median": t}} for m, t in ms.items()]
-        return {"rows": rows, "stamp": {"gpu": "GPU X", "device": device}}
-
-    out = {"speed": result(cpu_ms, "cpu")}
-    if gpu_ms:
-        out["speed-cuda"] = result(gpu_ms, "cuda")
+def _timed(result, factor):
+    """``result`` with every Transformer cell ``factor`` times the LSTM's, tight ranges."""
+    out = copy.deepcopy(result)
+    lstm = {
+        (r["width"], r["batch_size"], r["length"], r["mode"]): r["ms"]["median"]
+        for r in out["rows"]
+        if r["model"] == "lstm"
+    }
+    for r in out["rows"]:
+        key = (r["width"], r["batch_size"], r["length"], r["mode"])
+        t = lstm[key] * (factor if r["model"] == "transformer" else 1.0)
+        r["ms"] = {"median": t, "min": 0.99 * t, "max": 1.01 * t, "repeats": 3}
     return out
 
 
 @pytest.mark.parametrize(
-    "cpu, gpu, verdict",
-    [
-        (
-            {"lstm": 500, "transformer": 700},
-            {"lstm": 700, "transformer": 10},
-            "supported on GPU only",
-        ),
-        ({"lstm": 500, "transformer": 100}, None, "supported"),
-        ({"lstm": 500, "transformer": 100}, {"lstm": 50, "transformer": 10}, "supported"),
-        ({"lstm": 500, "transformer": 450}, None, "not supported here"),
-    ],
+    "factor, verdict",
+    [(0.1, "supported"), (10.0, "not supported here"), (1.05, "inconclusive")],
 )
-def test_speed_verdict_follows_its_rule(cpu, gpu, verdict):
-    assert ledger_mod.claim_speed(_speed(cpu, gpu))["verdict"] == verdict
+def test_the_speed_verdict_follows_the_cells(quick, factor, verdict):
+    found = ledger_mod.claim_speed({"speed": _timed(quick["speed"], factor)})
+    assert found["verdict"] == verdict
+    assert "not measured with the fair baselines yet" in found["result"]
+
+
+def test_a_failed_model_is_left_out_of_its_claim(quick):
+    broken = copy.deepcopy(quick["longrange"])
+    for row in broken["rows"]:
+        row["failed_to_train"] = True
+    found = ledger_mod.claim_longrange({"longrange": broken})
+    assert {c["outcome"] for c in found["comparisons"]} == {"failed to train"}
+    assert found["verdict"] == "inconclusive"
 
 
 def test_ledger_and_figures_cover_every_quick_suite(quick, tmp_path):
     rows = ledger_mod.ledger(quick)
     assert [r["section"] for r in rows] == [c[4] for c in ledger_mod.CLAIMS]
-    assert all(r["verdict"] in ledger_mod.VERDICTS and r["result"] for r in rows)
-    scaling = ledger_mod.claim_scaling(quick)  # one seed, two sizes: no uncertainty
-    assert scaling["verdict"] == "mixed" and "too few points" in scaling["result"]
+    assert all(r["verdict"] in R.VERDICTS and r["result"] and r["regime"] for r in rows)
     for result in quick.values():
         fig = plot_result(result)
         assert any("commit" in t.get_text() and "threads" in t.get_text() for t in fig.texts)

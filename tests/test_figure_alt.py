@@ -17,8 +17,10 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 # A cell draws a figure when it creates one: the book's plot.figure (every chapter's
-# figures), chapter 10's plot_result, or matplotlib's pyplot directly.
-DRAWS = re.compile(r"\b(?:plot\.figure|plot_result|plt\.(?:figure|subplots|subplot_mosaic))\s*\(")
+# figures), chapter 10's plot_result, plot_claim and plot_panels, or matplotlib's pyplot directly.
+DRAWS = re.compile(
+    r"\b(?:plot\.figure|plot_result|plot_claim|plot_panels|plt\.(?:figure|subplots|subplot_mosaic))\s*\("
+)
 
 
 def figure_cells(path: Path) -> list[dict]:

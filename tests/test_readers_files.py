@@ -148,7 +148,7 @@ def test_a_results_file_failing_the_schema_names_the_file(tmp_path):
 
 
 def test_an_interrupted_suite_leaves_the_old_results_file(tmp_path, monkeypatch):
-    path = run_suite("speed", quick=True, out=tmp_path, lengths=[8], batch_size=2)
+    path = run_suite("speed", quick=True, out=tmp_path, lengths=[8], batches=[2])
     before = path.read_text()
 
     def crash(*args, **kwargs):
@@ -156,7 +156,7 @@ def test_an_interrupted_suite_leaves_the_old_results_file(tmp_path, monkeypatch)
 
     monkeypatch.setattr("seqlab.bench.json.dumps", crash)
     with pytest.raises(KeyboardInterrupt):
-        run_suite("speed", quick=True, out=tmp_path, lengths=[8], batch_size=2)
+        run_suite("speed", quick=True, out=tmp_path, lengths=[8], batches=[2])
     assert path.read_text() == before
     assert [p.name for p in tmp_path.iterdir()] == [path.name]
 
@@ -165,7 +165,7 @@ def test_the_committed_results_ship_inside_the_package():
     folder = committed_results()
     assert folder.parts[-3:] == ("seqlab", "bench", "results")
     results = load_all()  # the default: the package's own files, from any working folder
-    assert set(SUITES) <= set(results)
+    assert {"speed", "streaming", "recipe"} <= set(results) <= set(SUITES)
     assert results == load_all(folder)
 
 

@@ -21,6 +21,7 @@ from seqlab import _checks, sampling
 
 __all__ = [
     "GRU",
+    "IMPLS",
     "LSTM",
     "RNN",
     "RNNLM",
@@ -29,7 +30,6 @@ __all__ = [
     "gru_cell",
     "gru_gate_values",
     "hidden_of",
-    "IMPLS",
     "implementation",
     "init_forget_bias",
     "lstm_cell",

@@ -7,20 +7,25 @@ The book's own runs ship inside the package (:func:`committed_results`), so chap
 reads the same files on Colab as in the book build.
 
 =============  ====================================================================
-``speed``      training-step and forward time against length 16 … 2048, critical path,
-               peak memory (claim 1, parallelization)
+``speed``      training-step and forward time over length 16 … 4096 × batch 1/16/64 ×
+               width 128/512: ``torch.nn.LSTM`` against a Transformer with fused
+               attention, the teaching LSTM as its own line; tokens per second, peak
+               memory, skipped cells with their reason (claim 1, parallelization)
 ``longrange``  accuracy against lag: copy memory, associative recall, seq2seq copy;
                gradient reaching early positions (claim 2)
-``scaling``    char-LM loss against parameters and FLOPs, power-law fits; time to a
-               target loss (claims 3 and 4)
-``order``      order-sensitive tasks with and without positions; size and code needed
-               for chapter 3's task (claims 5 and 6c)
-``streaming``  memory and latency per generated token against context; quality in a
-               fixed CPU budget (claim 6a)
+``scaling``    char-LM loss against parameters at five matched sizes, each family's
+               rate searched per size; the curves behind training speed (claims 3, 4)
+``order``      order-sensitive tasks with and without positions; the smallest model
+               that solves chapter 3's task (claims 5 and 6c)
+``streaming``  memory and latency per generated token against context (claim 6a)
 ``lowdata``    held-out exact match after training on 1k and 10k dates (claim 6b)
 ``recipe``     the Transformer's training recipe, one ingredient at a time, and post-
                against pre-LN with and without clipping (chapter 9)
 =============  ====================================================================
+
+Every grid, budget, seed list and margin is in :mod:`seqlab.bench.rules`; every stamp
+records that file's SHA-256 (``rules_sha256``), and :mod:`seqlab.bench.ledger` reads
+only files made under today's rules.
 
 Usage::
 
@@ -28,10 +33,11 @@ Usage::
     python -m seqlab.bench --suite speed --quick    # small and fast, for CI and chapters
     python -m seqlab.bench --suite speed --device cuda
 
-Timing: warm-up calls first, then several timed calls (CUDA synchronised), reported as
-median, minimum and maximum in milliseconds. Every learning experiment sweeps the same
-learning rates for both families (one seed) and reports 3 seeds (``--quick``: one rate,
-one seed). Only ``speed`` uses a GPU; the others measure learning and run on the CPU.
+Timing: a warm-up call first (it also measures peak memory), then several timed calls
+(CUDA synchronised), reported as median, minimum and maximum in milliseconds. Every
+learning experiment searches each family's learning rate the same way on a tuning seed
+and reports five other seeds (``--quick``: one rate, one seed: it checks the code, not
+the claims). Only ``speed`` uses a GPU; the others measure learning and run on the CPU.
 """
 
 from __future__ import annotations

@@ -1,19 +1,39 @@
-"""Figures from results files: :func:`plot_result` draws any suite's file, stamped with
-the hardware and software that measured it; :func:`explorer_panels` turns files into the
-panels of chapter 10's curve explorer."""
+"""Figures from results files, each claim's data described once.
+
+:func:`claim_panels` turns the results files into panels, plain dicts of series (one
+dict per plot, JSON-serialisable), one or more per claim of chapter 10's ledger. Both
+renderers draw from those dicts: :func:`plot_panels` with matplotlib (bands, every seed,
+reference lines, the stamp of each file under the figure) and the curve explorer of
+chapter 10 through :func:`explorer_panels`. :func:`plot_result` draws one file (any
+suite, chapter 9's ``recipe`` included) and :func:`plot_claim` one claim.
+
+A panel: ``{"section", "title", "xlabel", "ylabel", "logx", "logy", "series", "note"}``
+and optionally ``"hline"`` (the y of a reference line: 1 for a ratio, chance for an
+accuracy), ``"ylim"``, ``"xticks"``/``"yticks"`` (``[[value, label], ...]``), ``"vspan"`` (``[lo,
+hi]``, a shaded reference interval in x) and ``"yticks_right"``. A series: ``{"label",
+"x", "y"}`` and optionally ``"lo"``/``"hi"`` (a band in y: the 95 % bootstrap interval
+of the mean over seeds, or the range of timing repeats), ``"xlo"``/``"xhi"`` (an
+interval in x), ``"seeds"`` (one list of per-seed values per point), ``"dashed"``,
+``"colour"`` (an index into :data:`seqlab.plot.PALETTE`), ``"kind"`` (``"line"``, or
+``"points"`` for points not joined by a line) and ``"markers"``.
+"""
 
 from __future__ import annotations
 
+import math
+import textwrap
 from pathlib import Path
 
 import matplotlib.ticker as mticker
 import numpy as np
 
 from seqlab import plot
-from seqlab.bench.common import spread
+from seqlab.bench import ledger, stats
+from seqlab.bench import rules as R
 
 LABELS = {
     "lstm": "LSTM",
+    "lstm-teaching": "LSTM, teaching code (seqlab.rnn)",
     "lstm-attention": "LSTM enc–dec + attention",
     "rnn-attention": "GRU enc–dec + attention",
     "transformer": "Transformer",
@@ -21,11 +41,28 @@ LABELS = {
     "transformer-sinusoidal": "Transformer, sinusoidal",
 }
 
+SECTIONS = tuple(claim[4] for claim in ledger.CLAIMS)
+
+# What the curve explorer (seqlab.widgets.PanelExplorer) takes of a panel and a series.
+EXPLORER_PANEL_KEYS = ("title", "xlabel", "ylabel", "logx", "logy", "note", "series")
+EXPLORER_SERIES_KEYS = ("label", "x", "y", "lo", "hi", "dashed")
+
+ACCURACY_LIM = [-0.03, 1.03]  # the y range of a share of items
+
+_ORDER = ["lstm", "transformer", "lstm-attention", "transformer-none", "rnn-attention"]
+
+
+def _colour_index(name: str) -> int:
+    """The palette index of model ``name`` (the sinusoidal Transformer is the
+    Transformer; the teaching LSTM a colour of its own)."""
+    if name == "lstm-teaching":
+        return 6
+    key = "transformer" if name == "transformer-sinusoidal" else name
+    return _ORDER.index(key) if key in _ORDER else 5
+
 
 def _colour(name: str):
-    order = ["lstm", "transformer", "lstm-attention", "transformer-none", "rnn-attention"]
-    key = "transformer" if name == "transformer-sinusoidal" else name
-    return plot.PALETTE[order.index(key) if key in order else 5]
+    return plot.PALETTE[_colour_index(name)]
 
 
 def stamp_text(result: dict) -> str:
@@ -39,12 +76,71 @@ def stamp_text(result: dict) -> str:
     )
 
 
-def _band(ax, x, spreads, name, label=None, style="-"):
-    mean = [v["mean"] for v in spreads]
-    ax.plot(x, mean, style, marker="o", color=_colour(name), label=label or LABELS.get(name, name))
-    ax.fill_between(
-        x, [v["min"] for v in spreads], [v["max"] for v in spreads], color=_colour(name), alpha=0.2
-    )
+# --- Building panels ------------------------------------------------------------------
+
+
+def _finite(v) -> bool:
+    return v is not None and isinstance(v, int | float) and math.isfinite(v)
+
+
+def _series(label: str, x, y, *, model: str | None = None, **extra) -> dict:
+    """A series, its numbers as plain floats; ``model`` sets its colour."""
+    out = {"label": label, "x": [float(v) for v in x], "y": [float(v) for v in y]}
+    for key in ("lo", "hi", "xlo", "xhi"):
+        if extra.get(key) is not None:
+            out[key] = [float(v) for v in extra.pop(key)]
+        extra.pop(key, None)
+    if extra.get("seeds") is not None:
+        out["seeds"] = [[float(v) for v in vals] for vals in extra.pop("seeds")]
+    extra.pop("seeds", None)
+    out["dashed"] = bool(extra.pop("dashed", False))
+    if model is not None:
+        out["colour"] = _colour_index(model)
+    out.update(extra)
+    return out
+
+
+def _clean_series(s: dict, logx: bool, logy: bool) -> dict | None:
+    """``s`` without the points that cannot be drawn (a NaN or infinite number, a value
+    at or below 0 on a log axis); None when no point is left."""
+    per_point = [k for k in ("x", "y", "lo", "hi", "xlo", "xhi", "seeds") if k in s]
+
+    def ok(i):
+        for key in per_point:
+            values = s[key][i] if key == "seeds" else [s[key][i]]
+            log = logx if key in ("x", "xlo", "xhi") else logy
+            if not all(_finite(v) and (not log or v > 0) for v in values):
+                return False
+        return True
+
+    keep = [i for i in range(len(s["x"])) if ok(i)]
+    if not keep:
+        return None
+    return {**s, **{key: [s[key][i] for i in keep] for key in per_point}}
+
+
+def _panel(section: str, title: str, xlabel: str, ylabel: str, series, note: str, **extra):
+    logx, logy = bool(extra.pop("logx", False)), bool(extra.pop("logy", False))
+    kept = [c for c in (_clean_series(s, logx, logy) for s in series) if c is not None]
+    out = {
+        "section": section,
+        "title": title,
+        "xlabel": xlabel,
+        "ylabel": ylabel,
+        "logx": logx,
+        "logy": logy,
+        "series": kept,
+        "note": note,
+    }
+    if extra.get("hline") is not None:
+        out["hline"] = float(extra.pop("hline"))
+    extra.pop("hline", None)
+    for key in ("xticks", "yticks"):
+        if extra.get(key):
+            out[key] = [[float(v), str(label)] for v, label in extra.pop(key)]
+        extra.pop(key, None)
+    out.update(extra)
+    return out
 
 
 def _rows(result, **where):
@@ -55,243 +151,769 @@ def _models(result, **where):
     return list(dict.fromkeys(r["model"] for r in _rows(result, **where)))
 
 
-def _speed(result, axes):
-    for name in _models(result):
-        rows = _rows(result, model=name)
-        x = [r["length"] for r in rows]
-        ms = [r["train_ms"] for r in rows]
-        axes[0].plot(
-            x,
-            [m["median"] for m in ms],
-            marker="o",
-            color=_colour(name),
-            label=f"{LABELS[name]} ({result['params'][name]:,})",
-        )
-        axes[0].fill_between(
-            x, [m["min"] for m in ms], [m["max"] for m in ms], color=_colour(name), alpha=0.2
-        )
-        axes[1].plot(x, [r["sequential_steps"] for r in rows], marker="o", color=_colour(name))
-    axes[0].set(
-        xscale="log",
-        yscale="log",
-        xlabel="sequence length",
-        ylabel="training step (ms)",
-        title=f"Training step, batch {result['config']['batch_size']}",
-    )
-    axes[1].set(
-        xscale="log",
-        yscale="log",
-        xlabel="sequence length",
-        ylabel="sequential steps",
-        title="Critical path",
-    )
-    axes[0].legend(fontsize="small")
-
-
-def _longrange(result, axes):
-    titles = {
-        "copy_memory": ("Copy memory", "blank steps (lag)", "accuracy"),
-        "associative_recall": ("Associative recall", "stored pairs", "accuracy"),
-        "copy_seq2seq": ("Seq2seq copy", "input length", "exact match"),
+def _mean_band(per_point: list[list[float]]) -> dict:
+    """Mean, 95 % bootstrap interval of the mean and the seeds at each point."""
+    found = [stats.bootstrap_mean(values) for values in per_point]
+    return {
+        "y": [b["mean"] for b in found],
+        "lo": [b["lo"] for b in found],
+        "hi": [b["hi"] for b in found],
+        "seeds": per_point,
     }
-    for ax, (task, (title, xlabel, ylabel)) in zip(axes, titles.items(), strict=True):
-        for name in _models(result, task=task):
-            rows = _rows(result, task=task, model=name)
-            metric = "accuracy" if "accuracy" in rows[0] else "exact_match"
-            _band(
-                ax,
-                [r["lag"] for r in rows],
-                [r[metric] for r in rows],
-                name,
-                f"{LABELS[name]} ({result['params'][task][name]:,})",
+
+
+def _length_ticks(lengths) -> list[list]:
+    """Ticks at the measured lengths (every other one when there are many)."""
+    lengths = sorted(set(lengths))
+    step = 2 if len(lengths) > 6 else 1
+    return [[v, f"{v:g}"] for v in lengths[::step]]
+
+
+# --- Claim 1: speed ---------------------------------------------------------------------
+
+
+def _where(result: dict) -> str:
+    return "GPU" if result["stamp"]["device"].startswith("cuda") else "CPU"
+
+
+def _skipped_note(line: dict) -> str | None:
+    """One phrase naming the lengths skipped in one line of the speed map."""
+    if not line["skipped"]:
+        return None
+    skipped = {int(k): v for k, v in line["skipped"].items()}
+    lengths = sorted(skipped)
+    name, reason = next(iter(skipped[lengths[0]].items()))
+    reason = reason.split(" (limit")[0]
+    measured = [v for v in line["lengths"] if v > lengths[0]]
+    where = f"from L={lengths[0]}" if not measured else f"at L={', '.join(map(str, lengths))}"
+    return f"batch {line['batch_size']} {where} ({LABELS.get(name, name)}: {reason})"
+
+
+def _cell(result, **where) -> dict | None:
+    found = _rows(result, **where)
+    return found[0] if found and not found[0]["skipped"] else None
+
+
+def speed_map_panels(result: dict) -> list[dict]:
+    """Claim 1's speed map: per width, the time ratio LSTM / Transformer of the training
+    step against length, one series per batch size (see
+    :func:`seqlab.bench.ledger.speed_map`); the skipped cells named in the note."""
+    where, panels = _where(result), []
+    lines = ledger.speed_map(result, "train")
+    for width in result["config"]["widths"]:
+        series, skipped = [], []
+        mine = [x for x in lines if x["width"] == width]
+        for k, line in enumerate(mine):
+            lo, hi = [], []
+            for length in line["lengths"]:
+                cell = {"width": width, "batch_size": line["batch_size"], "length": length}
+                lstm = _cell(result, model="lstm", mode="train", **cell)["ms"]
+                tf = _cell(result, model="transformer", mode="train", **cell)["ms"]
+                lo.append(lstm["min"] / tf["max"])
+                hi.append(lstm["max"] / tf["min"])
+            series.append(
+                _series(
+                    f"batch {line['batch_size']}",
+                    line["lengths"],
+                    line["ratio"],
+                    lo=lo,
+                    hi=hi,
+                    colour=(k + 2) % len(plot.PALETTE),
+                )
             )
-        ax.set(xlabel=xlabel, ylabel=ylabel, title=title, ylim=(-0.03, 1.03))
-        ax.legend(fontsize="x-small")
+            note = _skipped_note(line)
+            if note:
+                skipped.append(note)
+        note = stamp_text(result)
+        if skipped:
+            note += f"\nskipped at width {width}: " + "; ".join(skipped)
+        panels.append(
+            _panel(
+                "claim-speed",
+                f"{where}, width {width}: LSTM time / Transformer time per training step "
+                "(above 1: Transformer faster)",
+                "sequence length",
+                "time ratio LSTM / Transformer",
+                series,
+                note,
+                logx=True,
+                logy=True,
+                hline=1.0,
+                xticks=_length_ticks(result["config"]["lengths"]),
+            )
+        )
+    return panels
 
 
-def _scaling(result, axes):
+def _timing_series(result, name, label, y_of, band_of, **where) -> dict:
+    rows = [r for r in _rows(result, model=name, **where) if not r["skipped"]]
+    rows.sort(key=lambda r: r["length"])
+    lo_hi = [band_of(r) for r in rows] if band_of is not None else None
+    return _series(
+        label,
+        [r["length"] for r in rows],
+        [y_of(r) for r in rows],
+        model=name,
+        lo=None if lo_hi is None else [b[0] for b in lo_hi],
+        hi=None if lo_hi is None else [b[1] for b in lo_hi],
+        dashed=name == "lstm-teaching",
+    )
+
+
+def _middle_batch(result) -> int:
+    batches = sorted(result["config"]["batches"])
+    return 16 if 16 in batches else batches[len(batches) // 2]
+
+
+def speed_detail_panels(result: dict) -> list[dict]:
+    """Claim 1's other panels, per width: ms per training step at the teaching batch
+    (``torch.nn.LSTM``, the book's teaching LSTM, the Transformer); tokens per second of
+    the forward pass and peak memory of a training step at batch 16 (or the middle
+    batch)."""
+    where, config, panels = _where(result), result["config"], []
+    teaching, batch = config["teaching_batch"], _middle_batch(result)
+    names = {"lstm": "torch.nn.LSTM", "transformer": "Transformer"}
+    ticks = _length_ticks(config["lengths"])
+
+    def ms(r):
+        return r["ms"]["median"]
+
+    def ms_band(r):
+        return r["ms"]["min"], r["ms"]["max"]
+
+    def tokens(r):
+        return r["tokens_per_s"]
+
+    def tokens_band(r):
+        n = r["batch_size"] * r["length"]
+        return n / (r["ms"]["max"] / 1000), n / (r["ms"]["min"] / 1000)
+
+    def mib(r):
+        m = r.get("peak_memory_bytes")
+        return m / 2**20 if m else float("nan")
+
+    kinds = [
+        (
+            teaching,
+            "train",
+            ["lstm", "lstm-teaching", "transformer"],
+            ms,
+            ms_band,
+            "ms per training step",
+            "training step, teaching code against fast kernels",
+        ),
+        (
+            batch,
+            "forward",
+            ["lstm", "transformer"],
+            tokens,
+            tokens_band,
+            "tokens per second",
+            "inference (forward pass) throughput",
+        ),
+        (
+            batch,
+            "train",
+            ["lstm", "transformer"],
+            mib,
+            None,
+            "peak memory (MiB)",
+            "peak memory of a training step",
+        ),
+    ]
+    for b, mode, models, y_of, band_of, ylabel, what in kinds:
+        for width in config["widths"]:
+            series = [
+                _timing_series(
+                    result,
+                    name,
+                    LABELS[name] if name == "lstm-teaching" else names[name],
+                    y_of,
+                    band_of,
+                    width=width,
+                    batch_size=b,
+                    mode=mode,
+                )
+                for name in models
+            ]
+            panels.append(
+                _panel(
+                    "claim-speed",
+                    f"{where}, width {width}, batch {b}: {what}",
+                    "sequence length",
+                    ylabel,
+                    series,
+                    stamp_text(result),
+                    logx=True,
+                    logy=True,
+                    xticks=ticks,
+                )
+            )
+    return [p for p in panels if p["series"]]
+
+
+def speed_panels(result: dict) -> list[dict]:
+    """Every panel of claim 1 from one speed file: the map, then the details."""
+    return speed_map_panels(result) + speed_detail_panels(result)
+
+
+# --- Claim 2: long range ---------------------------------------------------------------
+
+
+def longrange_panels(r: dict) -> list[dict]:
+    """Claim 2: accuracy (or exact match) against lag per task, each family a series
+    with its bootstrap interval and every seed; chance as the reference line."""
+    panels = []
+    for task, (title, xlabel, metric) in ledger.LONGRANGE_TASKS.items():
+        series = []
+        for name in r["params"].get(task, _models(r, task=task)):
+            rows = sorted(_rows(r, task=task, model=name), key=lambda x: x["lag"])
+            if not rows:
+                continue
+            failed = [str(x["lag"]) for x in rows if x["failed_to_train"]]
+            label = f"{LABELS.get(name, name)} ({r['params'][task][name]:,})"
+            if failed:
+                label += f", failed to train at lag {', '.join(failed)}"
+            band = _mean_band([x[metric]["values"] for x in rows])
+            series.append(_series(label, [x["lag"] for x in rows], model=name, **band))
+        panels.append(
+            _panel(
+                "claim-longrange",
+                f"Claim 2: {title}, {metric.replace('_', ' ')} against {xlabel}",
+                xlabel,
+                f"{metric.replace('_', ' ')} (mean, 95 % interval, seeds)",
+                series,
+                stamp_text(r),
+                hline=R.CHANCE[task],
+                ylim=ACCURACY_LIM,
+                xticks=[[v, f"{v:g}"] for v in r["config"]["lags"].get(task, [])],
+            )
+        )
+    return [p for p in panels if p["series"]]
+
+
+# --- Claims 3 and 4: scaling and training speed ----------------------------------------
+
+
+def _size_ticks(sizes) -> list[list]:
+    """Ticks at the sizes (``8k``), one per label (the two families' sizes nearly match)."""
+    ticks = {}
+    for v in sorted(sizes):
+        ticks.setdefault(f"{v / 1000:.0f}k" if v >= 1000 else f"{v:.0f}", v)
+    return [[v, label] for label, v in ticks.items()]
+
+
+def scaling_panels(r: dict) -> list[dict]:
+    """Claim 3: final validation loss against parameters per family (per-size means with
+    their intervals, every seed, the fitted L = l_inf + a N^-alpha dashed), and the
+    residuals of the fit (mean − fitted) against parameters."""
+    fits = ledger.scaling_fits(r)
+    loss, residuals, all_sizes = [], [], []
     for name in ("lstm", "transformer"):
-        rows = _rows(result, model=name)
-        for ax, key in zip(axes, ("params", "flops"), strict=True):
-            x = np.array([r[key] for r in rows], dtype=float)
-            ax.scatter(
-                x, [r["final_loss"] for r in rows], color=_colour(name), s=18, label=LABELS[name]
-            )
-            fit = result["fits"][name][key]
-            grid = np.geomspace(x.min(), x.max(), 20)
-            se = f" ± {fit['slope_se']:.3f}" if fit["slope_se"] is not None else ""
-            ax.plot(
+        n, per_size = ledger.per_size(r, name)
+        all_sizes += n
+        band = _mean_band(per_size)
+        loss.append(_series(LABELS[name], n, model=name, **band))
+        fit, alpha = fits[name]["fit"], fits[name]["alpha"]
+        grid = sorted({*np.geomspace(min(n), max(n), 40).tolist(), *n})
+        curve = [fit["l_inf"] + fit["a"] * v ** (-fit["alpha"]) for v in grid]
+        loss.append(
+            _series(
+                f"{LABELS[name]} fit, α = {alpha['value']:.2f} "
+                f"[{alpha['lo']:.2f}, {alpha['hi']:.2f}]",
                 grid,
-                10 ** fit["intercept"] * grid ** fit["slope"],
-                color=_colour(name),
-                label=f"slope {fit['slope']:.3f}{se}",
+                curve,
+                model=name,
+                dashed=True,
+                markers=False,
             )
-    sizes = sorted({r["params"] for r in result["rows"]})
-    axes[0].set_xticks(sizes)
-    axes[0].xaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v / 1000:.0f}k"))
-    axes[0].xaxis.set_minor_formatter(mticker.NullFormatter())
-    steps = result["config"]["steps"]
-    axes[0].set(
-        xscale="log",
-        xlabel="parameters",
-        ylabel="validation loss (nats)",
-        title=f"Loss after {steps} steps vs size",
-    )
-    axes[1].set(
-        xscale="log",
-        xlabel="training FLOPs (estimated)",
-        title="… vs training compute",
-    )
-    for ax in axes:
-        ax.legend(fontsize="x-small")
+        )
+        fitted = fit["fitted"]
+        residuals.append(
+            _series(
+                LABELS[name],
+                n,
+                fit["residuals"],
+                model=name,
+                lo=[lo - f for lo, f in zip(band["lo"], fitted, strict=True)],
+                hi=[hi - f for hi, f in zip(band["hi"], fitted, strict=True)],
+                seeds=[[v - f for v in g] for g, f in zip(per_size, fitted, strict=True)],
+            )
+        )
+    ticks = _size_ticks(set(all_sizes)) if len(set(all_sizes)) <= 12 else None
+    steps = r["config"]["steps"]
+    return [
+        _panel(
+            "claim-scaling",
+            f"Claim 3: validation loss after {steps} steps against size",
+            "parameters",
+            "validation loss (nats)",
+            loss,
+            stamp_text(r),
+            logx=True,
+            logy=True,
+            xticks=ticks,
+        ),
+        _panel(
+            "claim-scaling",
+            "Claim 3: residuals of the fit (mean − fitted)",
+            "parameters",
+            "residual (nats)",
+            residuals,
+            stamp_text(r),
+            logx=True,
+            hline=0.0,
+            xticks=ticks,
+        ),
+    ]
 
 
-def _order(result, axes):
-    tasks = list(result["config"]["tasks"])
-    names = _models(result, task=tasks[0])
-    width = 0.8 / len(names)
-    for k, name in enumerate(names):
-        acc = [_rows(result, task=t, model=name)[0]["accuracy"] for t in tasks]
-        x = np.arange(len(tasks)) + (k - (len(names) - 1) / 2) * width
-        mean = np.array([a["mean"] for a in acc])
-        err = [mean - [a["min"] for a in acc], [a["max"] for a in acc] - mean]
-        axes[0].bar(x, mean, width, yerr=err, capsize=3, color=_colour(name), label=LABELS[name])
-    axes[0].set(
-        xticks=range(len(tasks)),
-        xticklabels=[t.replace("_", " ") for t in tasks],
-        ylabel="accuracy",
-        ylim=(0, 1.3),
-        yticks=[0, 0.25, 0.5, 0.75, 1],
-        title="Order-sensitive tasks",
-    )
-    axes[0].legend(fontsize="x-small", loc="upper center", ncol=2)
+def training_panels(r: dict) -> list[dict]:
+    """Claim 4: validation loss at :func:`~seqlab.bench.ledger.target_rung` against the
+    seconds of training (mean curve over seeds, its interval) and against steps (every
+    seed too); the target loss of :func:`~seqlab.bench.ledger.time_to_target` as the
+    reference line."""
+    rung = ledger.target_rung(r)
+    target = ledger.time_to_target(r, rung)["loss"]
+    by_time, by_steps, params = [], [], []
     for name in ("lstm", "transformer"):
-        rows = _rows(result, task="ch3_copy", model=name)
-        _band(axes[1], [r["params"] for r in rows], [r["accuracy"] for r in rows], name)
-    axes[1].axhline(result["config"]["solved"], ls=":", color="grey")
-    axes[1].set(
-        xscale="log",
-        xlabel="parameters",
-        ylabel="accuracy",
-        ylim=(0, 1.05),
-        title="Chapter 3's copy memory: size needed",
-    )
-    axes[1].legend(fontsize="x-small")
+        runs = _rows(r, model=name, rung=rung)
+        if not runs:
+            continue
+        params.append(f"{LABELS[name]} {runs[0]['params']:,}")
+        k = min(len(x["curve"]["loss"]) for x in runs)
+        per_point = [[x["curve"]["loss"][i] for x in runs] for i in range(k)]
+        band = _mean_band(per_point)
+        seconds = np.mean([x["curve"]["seconds"][:k] for x in runs], axis=0).tolist()
+        timed = {key: v for key, v in band.items() if key != "seeds"}
+        by_time.append(_series(LABELS[name], seconds, model=name, markers=False, **timed))
+        steps = runs[0]["curve"]["steps"][:k]
+        by_steps.append(_series(LABELS[name], steps, model=name, markers=False, **band))
+    who = ", ".join(params)
+    return [
+        _panel(
+            "claim-training",
+            f"Claim 4: validation loss against seconds of training ({who} parameters)",
+            "seconds of training (mean over seeds)",
+            "validation loss (nats)",
+            by_time,
+            stamp_text(r) + f"\ntarget loss {target:.3f}: the worst final loss of any seed",
+            hline=target,
+        ),
+        _panel(
+            "claim-training",
+            f"Claim 4: validation loss against steps ({who} parameters)",
+            "training steps",
+            "validation loss (nats)",
+            by_steps,
+            stamp_text(r),
+            hline=target,
+        ),
+    ]
 
 
-def _streaming(result, axes):
-    for name in _models(result):
-        rows = _rows(result, model=name)
-        x = [r["context"] for r in rows]
-        axes[0].plot(
-            x,
-            [r["state_bytes"] / 1024 for r in rows],
-            marker="o",
-            color=_colour(name),
-            label=LABELS[name],
+# --- Claims 5 and 6c: order and the smallest model --------------------------------------
+
+
+def order_panels(r: dict) -> list[dict]:
+    """Claim 5: accuracy on each order task (x = task index) for the three models, each
+    with its interval and every seed."""
+    tasks = list(r["config"]["tasks"])
+    names = list(dict.fromkeys(m for t in tasks for m in r["params"][t]))
+    width = 0.6 / max(len(names), 1)
+    series = []
+    for k, name in enumerate(names):
+        xs, per_point = [], []
+        for i, task in enumerate(tasks):
+            row = _rows(r, task=task, model=name)
+            if row:
+                xs.append(i + (k - (len(names) - 1) / 2) * width)
+                per_point.append(row[0]["accuracy"]["values"])
+        failed = [
+            t for t in tasks if any(x["failed_to_train"] for x in _rows(r, task=t, model=name))
+        ]
+        label = LABELS.get(name, name) + (
+            f", failed to train on {', '.join(failed)}" if failed else ""
         )
-        axes[1].plot(
-            x,
-            [r["step_ms"]["median"] for r in rows],
-            marker="o",
-            color=_colour(name),
-            label=f"{LABELS[name]}, kept state",
+        series.append(_series(label, xs, model=name, kind="points", **_mean_band(per_point)))
+    names_of = ", ".join(f"{i} = {t.replace('_', ' ')}" for i, t in enumerate(tasks))
+    return [
+        _panel(
+            "claim-order",
+            "Claim 5: order-sensitive tasks, with and without positions",
+            f"task ({names_of})",
+            "accuracy (mean, 95 % interval, seeds)",
+            series,
+            stamp_text(r),
+            hline=r["config"]["chance"],
+            ylim=ACCURACY_LIM,
+            xticks=[[i, t.replace("_", " ")] for i, t in enumerate(tasks)],
         )
-        if "recompute_ms" in rows[0]:
-            axes[1].plot(
+    ]
+
+
+def simplicity_panels(r: dict) -> list[dict]:
+    """Claim 6c: accuracy on chapter 3's copy task against parameters on the size
+    ladder, per family; ``rules.SOLVED`` as the reference line."""
+    smallest = ledger.smallest_solving(r)
+    series = []
+    for name in ("lstm", "transformer"):
+        rows = sorted(_rows(r, task="ch3_copy", model=name), key=lambda x: x["params"])
+        if not rows:
+            continue
+        row = smallest[name]
+        solves = "none solves it" if row is None else f"solves it from {row['params']:,}"
+        band = _mean_band([x["accuracy"]["values"] for x in rows])
+        series.append(
+            _series(f"{LABELS[name]}, {solves}", [x["params"] for x in rows], model=name, **band)
+        )
+    return [
+        _panel(
+            "claim-simplicity",
+            "Claim 6c: size needed for chapter 3's copy task",
+            "parameters",
+            "accuracy (mean, 95 % interval, seeds)",
+            series,
+            stamp_text(r),
+            logx=True,
+            hline=R.SOLVED,
+            ylim=ACCURACY_LIM,
+        )
+    ]
+
+
+# --- Claims 6a and 6b: streaming and low data -------------------------------------------
+
+
+def streaming_panels(r: dict) -> list[dict]:
+    """Claim 6a: bytes kept between tokens, and ms per next token, against context, per
+    family (the Transformer also recomputing without its cache, dashed)."""
+    memory, latency = [], []
+    for name in _models(r):
+        rows = sorted(_rows(r, model=name), key=lambda x: x["context"])
+        x = [row["context"] for row in rows]
+        memory.append(
+            _series(LABELS[name], x, [row["state_bytes"] / 1024 for row in rows], model=name)
+        )
+
+        def timed(key, label, dashed=False, rows=rows, x=x, name=name):
+            return _series(
+                label,
                 x,
-                [r["recompute_ms"]["median"] for r in rows],
-                "--",
-                marker="s",
-                color=_colour(name),
-                label=f"{LABELS[name]}, no cache",
+                [row[key]["median"] for row in rows],
+                model=name,
+                lo=[row[key]["min"] for row in rows],
+                hi=[row[key]["max"] for row in rows],
+                dashed=dashed,
             )
-    axes[0].set(
-        xscale="log",
-        yscale="log",
-        xlabel="context (tokens)",
-        ylabel="kept between tokens (KiB)",
-        title="Memory per stream",
-    )
-    axes[1].set(
-        xscale="log",
-        yscale="log",
-        xlabel="context (tokens)",
-        ylabel="next token (ms, batch 1)",
-        title="Latency per token",
-    )
-    for ax in axes:
-        ax.legend(fontsize="x-small")
+
+        latency.append(timed("step_ms", f"{LABELS[name]}, kept state"))
+        if all("recompute_ms" in row for row in rows):
+            latency.append(
+                timed("recompute_ms", f"{LABELS[name]}, recompute without cache", dashed=True)
+            )
+    ticks = _length_ticks(r["config"]["contexts"])
+    return [
+        _panel(
+            "claim-streaming",
+            "Claim 6a: memory kept between tokens",
+            "context (tokens)",
+            "kept between tokens (KiB)",
+            memory,
+            stamp_text(r),
+            logx=True,
+            logy=True,
+            xticks=ticks,
+        ),
+        _panel(
+            "claim-streaming",
+            f"Claim 6a: latency of the next token (batch {r['config']['batch_size']})",
+            "context (tokens)",
+            "ms per next token (median, range of repeats)",
+            latency,
+            stamp_text(r),
+            logx=True,
+            logy=True,
+            xticks=ticks,
+        ),
+    ]
 
 
-def _lowdata(result, axes):
-    for name in _models(result):
-        rows = _rows(result, model=name)
-        x = [r["n_train"] for r in rows]
-        _band(
-            axes[0],
-            x,
-            [r["exact_match"] for r in rows],
-            name,
-            f"{LABELS[name]} ({result['params'][name]:,}), held out",
+def lowdata_panels(r: dict) -> list[dict]:
+    """Claim 6b: held-out exact match against the number of training pairs per family,
+    every seed; the exact match on the training pairs dashed."""
+    series = []
+    for name in _models(r):
+        rows = sorted(_rows(r, model=name), key=lambda x: x["n_train"])
+        x = [row["n_train"] for row in rows]
+        failed = [f"{row['n_train']:,}" for row in rows if row["failed_to_train"]]
+        label = f"{LABELS.get(name, name)} ({r['params'][name]:,}), held out"
+        if failed:
+            label += f", failed to train at {', '.join(failed)} pairs"
+        held = _mean_band([row["exact_match"]["values"] for row in rows])
+        series.append(_series(label, x, model=name, **held))
+        train = _mean_band([row["train_exact_match"]["values"] for row in rows])
+        train.pop("seeds")
+        series.append(
+            _series(
+                f"{LABELS.get(name, name)}, training pairs", x, model=name, dashed=True, **train
+            )
         )
-        _band(
-            axes[0],
-            x,
-            [r["train_exact_match"] for r in rows],
-            name,
-            f"{LABELS[name]}, training pairs",
-            style=":",
+    return [
+        _panel(
+            "claim-lowdata",
+            f"Claim 6b: exact match against training pairs, {r['config']['steps']} steps",
+            "training pairs",
+            "exact match (mean, 95 % interval, seeds)",
+            series,
+            stamp_text(r),
+            logx=True,
+            ylim=ACCURACY_LIM,
         )
-    axes[0].set(
-        xscale="log",
-        xlabel="training pairs",
-        ylabel="exact match",
-        ylim=(-0.03, 1.03),
-        title=f"Dates, {result['config']['steps']} steps",
-    )
-    axes[0].legend(fontsize="x-small")
+    ]
 
 
-def _recipe(result, axes):
+# --- Chapter 9's recipe (not a claim) ------------------------------------------------------
+
+
+def recipe_panels(result: dict) -> list[dict]:
+    """Chapter 9's recipe file: each variant's held-out cross-entropy with its 95 %
+    interval (the baseline's interval shaded), and the training loss of every seed of
+    the layer-norm study."""
     rows = _rows(result, study="recipe")[::-1]  # the baseline on top
-    for k, row in enumerate(rows):
-        iv = row["interval"]
-        error = [[iv["mean"] - iv["lo"]], [iv["hi"] - iv["mean"]]]
-        axes[0].errorbar(iv["mean"], k, xerr=error, fmt="o", color=plot.PALETTE[0], capsize=3)
     base = rows[-1]["interval"]
-    axes[0].axvspan(base["lo"], base["hi"], color=plot.PALETTE[0], alpha=0.2, lw=0)
-    axes[0].set_yticks(range(len(rows)), [r["variant"] for r in rows])
     n = base["n"]
-    axes[0].set(
-        xlabel="held-out cross-entropy (nats), 95% interval",
-        title=f"Recipe, {result['config']['steps']} steps, {n} seed{'s' if n != 1 else ''}",
-    )
+    variants = [
+        _series(
+            row["variant"],
+            [row["interval"]["mean"]],
+            [k],
+            xlo=[row["interval"]["lo"]],
+            xhi=[row["interval"]["hi"]],
+            colour=0,
+            kind="points",
+        )
+        for k, row in enumerate(rows)
+    ]
     norm = _rows(result, study="norm")
-    for k, row in enumerate(norm):
-        values = row["train_loss"]["values"]
-        axes[1].plot(values, [k] * len(values), "o", color=plot.PALETTE[1 + k // 2], alpha=0.8)
-    axes[1].set_yticks(range(len(norm)), [r["variant"] for r in norm])
-    axes[1].yaxis.tick_right()  # the labels on the right, clear of the first panel
-    axes[1].set(
-        xlabel="training loss, last tenth (nats)",
-        title=f"{result['config']['norm_layers']} layers, lr {result['config']['norm_lr']:g}",
-    )
+    dots = [
+        _series(
+            row["variant"],
+            row["train_loss"]["values"],
+            [k] * len(row["train_loss"]["values"]),
+            colour=1 + k // 2,
+            kind="points",
+        )
+        for k, row in enumerate(norm)
+    ]
+    config, note = result["config"], stamp_text(result)
+    return [
+        _panel(
+            "recipe",
+            f"Recipe, {config['steps']} steps, {n} seed{'s' if n != 1 else ''}",
+            "held-out cross-entropy (nats), 95% interval",
+            "",
+            variants,
+            note,
+            yticks=[[k, row["variant"]] for k, row in enumerate(rows)],
+            vspan=[float(base["lo"]), float(base["hi"])],
+            legend=False,
+        ),
+        _panel(
+            "recipe",
+            f"{config['norm_layers']} layers, lr {config['norm_lr']:g}",
+            "training loss, last tenth (nats)",
+            "",
+            dots,
+            note,
+            yticks=[[k, row["variant"]] for k, row in enumerate(norm)],
+            yticks_right=True,  # the labels on the right, clear of the first panel
+            legend=False,
+        ),
+    ]
 
 
-PANELS = {
-    "speed": (_speed, 2),
-    "longrange": (_longrange, 3),
-    "scaling": (_scaling, 2),
-    "order": (_order, 2),
-    "streaming": (_streaming, 2),
-    "lowdata": (_lowdata, 1),
-    "recipe": (_recipe, 2),
+# --- Which panels each claim and each file has --------------------------------------------
+
+CLAIM_PANELS = {
+    "claim-speed": ("speed", speed_panels),
+    "claim-longrange": ("longrange", longrange_panels),
+    "claim-scaling": ("scaling", scaling_panels),
+    "claim-training": ("scaling", training_panels),
+    "claim-order": ("order", order_panels),
+    "claim-simplicity": ("order", simplicity_panels),
+    "claim-streaming": ("streaming", streaming_panels),
+    "claim-lowdata": ("lowdata", lowdata_panels),
 }
 
 
+def _claim_panels(results: dict, sections) -> list[dict]:
+    panels = []
+    for section in sections:
+        suite, build = CLAIM_PANELS[section]
+        if suite in results:
+            panels += build(results[suite])
+        if section == "claim-speed" and "speed-cuda" in results:
+            panels += speed_map_panels(results["speed-cuda"])
+    return panels
+
+
+def claim_panels(results: dict[str, dict]) -> list[dict]:
+    """Every panel of every claim whose suite is in ``results`` (keyed by suite, as from
+    :func:`seqlab.bench.ledger.load_all`), in the ledger's order; each panel's
+    ``section`` names its claim."""
+    return _claim_panels(results, SECTIONS)
+
+
+def suite_panels(result: dict) -> list[dict]:
+    """The panels of the claims that one results file feeds (chapter 9's recipe file:
+    its two panels)."""
+    suite = result["suite"]
+    if suite == "recipe":
+        return recipe_panels(result)
+    if suite == "speed":
+        return speed_panels(result)
+    builders = [build for s, build in CLAIM_PANELS.values() if s == suite]
+    if not builders:
+        known = sorted({s for s, _ in CLAIM_PANELS.values()} | {"recipe"})
+        raise ValueError(f"no figure for suite {suite!r}; known: {known}")
+    return [p for build in builders for p in build(result)]
+
+
+def explorer_panels(results: dict[str, dict]) -> list[dict]:
+    """:func:`claim_panels` in the format of :class:`~seqlab.widgets.PanelExplorer`:
+    each panel and series with only the keys the widget takes."""
+    out = []
+    for panel in claim_panels(results):
+        kept = {k: panel[k] for k in EXPLORER_PANEL_KEYS if k in panel}
+        kept["series"] = [
+            {k: s[k] for k in EXPLORER_SERIES_KEYS if k in s} for s in panel["series"]
+        ]
+        out.append(kept)
+    return out
+
+
+# --- Drawing ----------------------------------------------------------------------------
+
+
+def _draw_series(ax, s: dict, index: int) -> None:
+    colour = plot.PALETTE[s.get("colour", index) % len(plot.PALETTE)]
+    x, y = np.array(s["x"]), np.array(s["y"])
+    style = "--" if s.get("dashed") else "-"
+    marker = "o" if s.get("markers", True) else None
+    if s.get("kind") == "points":
+        yerr = xerr = None
+        if "lo" in s and "hi" in s:
+            yerr = [np.maximum(y - s["lo"], 0), np.maximum(np.array(s["hi"]) - y, 0)]
+        if "xlo" in s and "xhi" in s:
+            xerr = [np.maximum(x - s["xlo"], 0), np.maximum(np.array(s["xhi"]) - x, 0)]
+        ax.errorbar(
+            x,
+            y,
+            yerr=yerr,
+            xerr=xerr,
+            fmt="o",
+            mfc="white" if s.get("dashed") else colour,
+            color=colour,
+            capsize=3,
+            label=s["label"],
+            alpha=0.9,
+            zorder=3,
+        )
+    else:
+        ax.plot(x, y, style, marker=marker, ms=4, color=colour, label=s["label"], zorder=3)
+        if "lo" in s and "hi" in s:
+            ax.fill_between(x, s["lo"], s["hi"], color=colour, alpha=0.2, lw=0)
+    for xi, values in zip(x, s.get("seeds", []), strict=False):
+        ax.scatter([xi] * len(values), values, s=7, color=colour, alpha=0.6, lw=0, zorder=4)
+
+
+def _plain_log_ticks(ax, panel: dict) -> None:
+    """On log axes without ticks of their own: 1000, not 10^3; no labelled minor ticks."""
+    for axis, kind, key in (
+        (ax.xaxis, ax.get_xscale(), "xticks"),
+        (ax.yaxis, ax.get_yscale(), "yticks"),
+    ):
+        if kind == "log" and not panel.get(key):
+            axis.set_major_locator(mticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+            axis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:g}"))
+            axis.set_minor_formatter(mticker.NullFormatter())
+
+
+def _draw_panel(ax, panel: dict) -> None:
+    for index, s in enumerate(panel["series"]):
+        _draw_series(ax, s, index)
+    if "hline" in panel:
+        ax.axhline(panel["hline"], ls=":", color="grey", lw=1.2, zorder=1)
+    if "vspan" in panel:
+        ax.axvspan(*panel["vspan"], color=plot.PALETTE[0], alpha=0.2, lw=0)
+    ax.set(
+        xscale="log" if panel.get("logx") else "linear",
+        yscale="log" if panel.get("logy") else "linear",
+        xlabel=textwrap.fill(panel.get("xlabel", ""), 60),
+        ylabel=panel.get("ylabel", ""),
+    )
+    ax.set_title(textwrap.fill(panel["title"], 52), fontsize="medium")
+    if panel.get("ylim"):
+        ax.set_ylim(*panel["ylim"])
+    for key, axis in (("xticks", ax.xaxis), ("yticks", ax.yaxis)):
+        if panel.get(key):
+            axis.set_ticks([v for v, _ in panel[key]], [label for _, label in panel[key]])
+            axis.set_minor_locator(mticker.NullLocator())
+    if panel.get("yticks_right"):
+        ax.yaxis.tick_right()
+    _plain_log_ticks(ax, panel)
+    if panel.get("legend", True) and panel["series"]:
+        ax.legend(fontsize="x-small")
+
+
+def plot_panels(panels: list[dict], *, ncols: int | None = None):
+    """Draw ``panels`` side by side (two per row at most) with their bands, every seed
+    as a small dot, reference lines and legends; their notes (the stamps of the files)
+    under the figure.
+
+    Returns:
+        The matplotlib figure, one axes per panel.
+    """
+    if not panels:
+        raise ValueError("plot_panels needs at least one panel")
+    ncols = min(ncols or 2, 2, len(panels))
+    if ncols < 1:
+        raise ValueError(f"ncols must be 1 or 2, got {ncols!r}")
+    nrows = math.ceil(len(panels) / ncols)
+    width = 4.6 if ncols > 1 else 6.0
+    fig, axes = plot.figure(ncols=ncols, nrows=nrows, width=width, height=3.6)
+    axes = np.atleast_1d(axes).ravel()
+    for ax, panel in zip(axes, panels, strict=False):
+        _draw_panel(ax, panel)
+    for ax in axes[len(panels) :]:
+        fig.delaxes(ax)
+    fig.set_layout_engine("constrained")
+    notes = list(dict.fromkeys(line for p in panels for line in p.get("note", "").splitlines()))
+    if notes:
+        fig.supxlabel("\n".join(notes), fontsize=7, color="#555555")
+    return fig
+
+
+def plot_claim(results: dict[str, dict], section: str, *, ncols: int | None = None):
+    """Draw every panel of the claim ``section`` (a ``section`` of
+    :data:`seqlab.bench.ledger.CLAIMS`, e.g. ``"claim-speed"``) from ``results``.
+
+    Returns:
+        The matplotlib figure.
+    """
+    panels = _claim_panels(results, [section]) if section in CLAIM_PANELS else []
+    if not panels:
+        raise ValueError(
+            f"no panels for section {section!r} in these results; known sections: "
+            f"{', '.join(SECTIONS)}"
+        )
+    return plot_panels(panels, ncols=ncols)
+
+
 def plot_result(result: dict | str | Path):
-    """Draw a results file (or its loaded dict) with its stamp under the figure.
+    """Draw a results file (or its loaded dict) of any suite, with its stamp under the
+    figure: :func:`plot_panels` of :func:`suite_panels`.
 
     Returns:
         The matplotlib figure.
@@ -300,219 +922,4 @@ def plot_result(result: dict | str | Path):
         from seqlab.bench import load_results
 
         result = load_results(result)
-    if result["suite"] not in PANELS:
-        raise ValueError(f"no figure for suite {result['suite']!r}; known: {sorted(PANELS)}")
-    draw, n = PANELS[result["suite"]]
-    fig, axes = plot.figure(ncols=n, width=4.2 if n > 1 else 6.0, height=3.4)
-    draw(result, np.atleast_1d(axes))
-    for ax in fig.axes:
-        for axis, kind in ((ax.xaxis, ax.get_xscale()), (ax.yaxis, ax.get_yscale())):
-            if kind == "log" and not isinstance(axis.get_major_formatter(), mticker.FuncFormatter):
-                # 1000, not 10^3; no labelled minor ticks
-                axis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:g}"))
-                axis.set_minor_formatter(mticker.NullFormatter())
-    fig.supxlabel(stamp_text(result), fontsize=7, color="#555555")
-    return fig
-
-
-def _series(name, x, spreads, label=None, dashed=False):
-    return {
-        "label": label or LABELS.get(name, name),
-        "x": list(x),
-        "y": [s["mean"] for s in spreads],
-        "lo": [s["min"] for s in spreads],
-        "hi": [s["max"] for s in spreads],
-        "dashed": dashed,
-    }
-
-
-def _speed_panel(result, where):
-    series = []
-    for name in _models(result):
-        rows = _rows(result, model=name)
-        ms = _median_spreads(rows, "train_ms")
-        series.append(_series(name, [r["length"] for r in rows], ms))
-    return {
-        "title": f"Claim 1: training step against length ({where})",
-        "xlabel": "length",
-        "ylabel": "ms per training step",
-        "logx": True,
-        "logy": True,
-        "series": series,
-        "note": stamp_text(result),
-    }
-
-
-def explorer_panels(results: dict[str, dict]) -> list[dict]:
-    """Panels for :class:`~seqlab.widgets.PanelExplorer`, one or more per claim, from
-    results keyed by suite (see :func:`seqlab.bench.ledger.load_all`)."""
-    panels = []
-    if "speed" in results:
-        panels.append(_speed_panel(results["speed"], "CPU"))
-    if "speed-cuda" in results:
-        panels.append(_speed_panel(results["speed-cuda"], "GPU"))
-    if "longrange" in results:
-        panels.extend(_longrange_panels(results["longrange"]))
-    if "scaling" in results:
-        panels.extend(_scaling_panels(results["scaling"]))
-    if "order" in results:
-        panels.append(_order_panel(results["order"]))
-    if "streaming" in results:
-        panels.extend(_streaming_panels(results["streaming"]))
-    if "lowdata" in results:
-        panels.append(_lowdata_panel(results["lowdata"]))
-    return panels
-
-
-def _longrange_panels(r: dict) -> list[dict]:
-    """Claim 2: accuracy against lag, one panel per long-range task."""
-    panels = []
-    for task, title, xlabel in (
-        ("copy_memory", "copy memory", "blank steps"),
-        ("associative_recall", "associative recall", "stored pairs"),
-        ("copy_seq2seq", "seq2seq copy", "input length"),
-    ):
-        series = []
-        for name in _models(r, task=task):
-            rows = _rows(r, task=task, model=name)
-            metric = "accuracy" if "accuracy" in rows[0] else "exact_match"
-            series.append(_series(name, [x["lag"] for x in rows], [x[metric] for x in rows]))
-        panels.append(
-            {
-                "title": f"Claim 2: {title}",
-                "xlabel": xlabel,
-                "ylabel": "accuracy (mean, range over seeds)",
-                "series": series,
-                "note": stamp_text(r),
-            }
-        )
-    return panels
-
-
-def _scaling_panels(r: dict) -> list[dict]:
-    """Claims 3 and 4: validation loss against size, and against seconds of training."""
-    names = ("lstm", "transformer")
-    return [
-        {
-            "title": "Claim 3: validation loss against size",
-            "xlabel": "parameters",
-            "ylabel": "validation loss (nats)",
-            "logx": True,
-            "logy": True,
-            "series": [_loss_by_size(r, name) for name in names],
-            "note": stamp_text(r),
-        },
-        {
-            "title": "Claim 4: validation loss against training time",
-            "xlabel": "seconds of training",
-            "ylabel": "validation loss (nats)",
-            "series": [_loss_by_time(r, name) for name in names],
-            "note": stamp_text(r),
-        },
-    ]
-
-
-def _loss_by_size(r: dict, name: str) -> dict:
-    """Family ``name``'s final validation loss at each rung (spread over seeds)."""
-    rows = _rows(r, model=name)
-    rungs = sorted({x["rung"] for x in rows})
-    by = [[x for x in rows if x["rung"] == k] for k in rungs]
-    return _series(
-        name,
-        [g[0]["params"] for g in by],
-        [spread(x["final_loss"] for x in g) for g in by],
-    )
-
-
-def _loss_by_time(r: dict, name: str) -> dict:
-    """Family ``name``'s validation-loss curve at the target rung against the seconds of
-    training (mean over seeds; the loss's range over seeds)."""
-    mine = [x for x in _rows(r, model=name) if x["rung"] == r["target"]["rung"]]
-    seconds = np.mean([x["curve"]["seconds"] for x in mine], axis=0)
-    losses = np.array([x["curve"]["loss"] for x in mine])
-    return {
-        "label": LABELS[name],
-        "x": seconds.tolist(),
-        "y": losses.mean(0).tolist(),
-        "lo": losses.min(0).tolist(),
-        "hi": losses.max(0).tolist(),
-    }
-
-
-def _order_panel(r: dict) -> dict:
-    """Claim 6c: accuracy on chapter 3's copy task against parameters, per family."""
-    series = []
-    for name in ("lstm", "transformer"):
-        rows = _rows(r, task="ch3_copy", model=name)
-        series.append(_series(name, [x["params"] for x in rows], [x["accuracy"] for x in rows]))
-    return {
-        "title": "Claim 6c: size needed for chapter 3's copy task",
-        "xlabel": "parameters",
-        "ylabel": "accuracy",
-        "logx": True,
-        "series": series,
-        "note": stamp_text(r),
-    }
-
-
-def _streaming_panels(r: dict) -> list[dict]:
-    """Claim 6a: memory kept between tokens, and next-token latency, against context."""
-    memory, latency = [], []
-    for name in _models(r):
-        rows = _rows(r, model=name)
-        x = [row["context"] for row in rows]
-        memory.append(
-            {"label": LABELS[name], "x": x, "y": [row["state_bytes"] / 1024 for row in rows]}
-        )
-        latency.append(_series(name, x, _median_spreads(rows, "step_ms")))
-        if "recompute_ms" in rows[0]:
-            latency.append(
-                _series(
-                    name,
-                    x,
-                    _median_spreads(rows, "recompute_ms"),
-                    f"{LABELS[name]}, no cache",
-                    dashed=True,
-                )
-            )
-    return [
-        {
-            "title": "Claim 6a: memory kept between tokens",
-            "xlabel": "context",
-            "ylabel": "KiB",
-            "logx": True,
-            "logy": True,
-            "series": memory,
-            "note": stamp_text(r),
-        },
-        {
-            "title": "Claim 6a: latency of the next token (batch 1)",
-            "xlabel": "context",
-            "ylabel": "ms",
-            "logx": True,
-            "logy": True,
-            "series": latency,
-            "note": stamp_text(r),
-        },
-    ]
-
-
-def _median_spreads(rows: list[dict], key: str) -> list[dict]:
-    """Each row's timing ``row[key]`` as a spread whose mean is its median."""
-    return [{"mean": row[key]["median"], **row[key]} for row in rows]
-
-
-def _lowdata_panel(r: dict) -> dict:
-    """Claim 6b: held-out exact match against the number of training pairs."""
-    series = []
-    for name in _models(r):
-        rows = _rows(r, model=name)
-        series.append(_series(name, [x["n_train"] for x in rows], [x["exact_match"] for x in rows]))
-    return {
-        "title": "Claim 6b: held-out exact match against training pairs",
-        "xlabel": "training pairs",
-        "ylabel": "exact match",
-        "logx": True,
-        "series": series,
-        "note": stamp_text(r),
-    }
+    return plot_panels(suite_panels(result))

@@ -1,281 +1,652 @@
-"""Chapter 10's claim ledger, computed from results files: for each claim a measured
-summary and a verdict from {supported, supported on GPU only, mixed, not supported here},
-by rules written here so that the same numbers always give the same verdict."""
+"""Chapter 10's claim ledger, computed from results files by the rules of
+:mod:`seqlab.bench.rules`: for each claim, the comparisons it rests on (each a
+difference with its bootstrap interval, a practical margin and an outcome), a verdict
+from ``rules.VERDICTS`` and the regime it was measured in. The same files always give
+the same ledger; files made under other rules are not read."""
 
 from __future__ import annotations
 
+import itertools
+import math
 from pathlib import Path
 
-from seqlab.bench import SUITES, committed_results, load_results, result_path
-from seqlab.bench.order import smallest_solving
+from seqlab.bench import SUITES, committed_results, load_results, result_path, stats
+from seqlab.bench import rules as R
+from seqlab.bench.common import rules_sha256
 
-VERDICTS = ("supported", "supported on GPU only", "mixed", "not supported here")
-FASTER = 1.2  # a time ratio counts as a win beyond this
-BETTER = 0.05  # an accuracy difference counts beyond this
+NAMES = {
+    "lstm": "LSTM",
+    "transformer": "Transformer",
+    "rnn-attention": "GRU enc–dec + attention",
+    "transformer-none": "Transformer, no positions",
+    "transformer-sinusoidal": "Transformer, sinusoidal",
+}
 
 
-def load_all(folder: str | Path | None = None, quick: bool = False) -> dict[str, dict]:
-    """Every suite's CPU file in ``folder`` (and ``speed-cuda`` as ``"speed-cuda"`` when
-    present), keyed by suite. ``folder`` defaults to the results that ship with the
-    package (:func:`~seqlab.bench.committed_results`); give the ``--out`` folder of your
-    own ``python -m seqlab.bench`` run to read yours."""
+def load_all(folder: str | Path | None = None, quick: bool = False, notice=print) -> dict:
+    """Every suite's CPU file in ``folder`` (and ``speed-cuda`` when present), keyed by
+    suite, leaving out (with a one-line ``notice``) any file made under rules other than
+    today's :mod:`~seqlab.bench.rules`. ``folder`` defaults to the results that ship
+    with the package (:func:`~seqlab.bench.committed_results`); give the ``--out``
+    folder of your own ``python -m seqlab.bench`` run to read yours."""
     folder = committed_results() if folder is None else Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"no results folder at {folder}")
+    paths = {name: result_path(folder, name, "cpu", quick) for name in SUITES}
+    paths["speed-cuda"] = result_path(folder, "speed", "cuda", quick)
     results = {}
-    for name in SUITES:
-        path = result_path(folder, name, "cpu", quick)
-        if path.is_file():
-            results[name] = load_results(path)
-    cuda = result_path(folder, "speed", "cuda", quick)
-    if cuda.is_file():
-        results["speed-cuda"] = load_results(cuda)
+    for name, path in paths.items():
+        if not path.is_file():
+            continue
+        result = load_results(path)
+        if name != "recipe" and result["stamp"].get("rules_sha256") != rules_sha256():
+            notice(f"{path.name}: made under other rules than seqlab.bench.rules; rerun its suite")
+            continue
+        results[name] = result
     return results
 
 
-def _by_margins(margins: list[float]) -> str:
-    """Supported if the claimed winner leads by more than :data:`BETTER` everywhere,
-    mixed if somewhere, not supported here if nowhere."""
-    if all(m > BETTER for m in margins):
-        return "supported"
-    if any(m > BETTER for m in margins):
-        return "mixed"
-    return "not supported here"
+def _rows(result, **where) -> list[dict]:
+    return [r for r in result["rows"] if all(r.get(k) == v for k, v in where.items())]
 
 
-def _row(result, **where):
-    for r in result["rows"]:
-        if all(r.get(k) == v for k, v in where.items()):
-            return r
-    raise KeyError(f"{result['suite']}: no row with {where}")
+def _row(result, **where) -> dict:
+    found = _rows(result, **where)
+    if not found:
+        raise KeyError(f"{result['suite']}: no row with {where}")
+    return found[0]
 
 
-def speed_ratio(result: dict) -> tuple[int, float]:
-    """``(length, LSTM / Transformer training-step time)`` at the longest length."""
-    length = max(r["length"] for r in result["rows"])
-    lstm = _row(result, model="lstm", length=length)["train_ms"]["median"]
-    transformer = _row(result, model="transformer", length=length)["train_ms"]["median"]
-    return length, lstm / transformer
+def _bearing(comparison: dict, claimed: str) -> str:
+    """How one comparison bears on a claim that ``claimed`` wins it."""
+    if comparison["outcome"] == "failed to train":
+        return "excluded"
+    if comparison["outcome"] == "win":
+        return "supports" if comparison["winner"] == claimed else "contradicts"
+    return "inconclusive"
+
+
+def _judged(label: str, comparison: dict, claimed: str) -> dict:
+    return {"label": label, **comparison, "bearing": _bearing(comparison, claimed)}
+
+
+def _fact(label: str, holds: bool | None, text: str) -> dict:
+    """A comparison without noise (a count of bytes, a size on a ladder)."""
+    bearing = "inconclusive" if holds is None else ("supports" if holds else "contradicts")
+    return {"label": label, "outcome": "fact", "bearing": bearing, "reason": text}
+
+
+def _verdict(comparisons: list[dict]) -> str:
+    return stats.claim_verdict([c["bearing"] for c in comparisons])
+
+
+def _interval(c: dict, digits: int = 2) -> str:
+    return f"{c['diff']:+.{digits}f} [{c['lo']:+.{digits}f}, {c['hi']:+.{digits}f}]"
+
+
+def _machine(result: dict) -> str:
+    s = result["stamp"]
+    where = s.get("gpu") if s["device"].startswith("cuda") else s["cpu"]
+    return f"{where}, {s['torch_threads']} thread{'s' if s['torch_threads'] != 1 else ''}"
+
+
+# --- Claim 1: speed -------------------------------------------------------------------
+
+
+def speed_map(result: dict, mode: str = "train") -> list[dict]:
+    """Where each family wins, per width and batch: for each length measured for both
+    ``torch.nn.LSTM`` and the Transformer, the time ratio LSTM / Transformer and the
+    cell's winner (:func:`~seqlab.bench.stats.time_winner`), the lengths skipped, and the
+    crossover lengths where the ratio passes 1.
+
+    Returns:
+        One dict per (width, batch): ``{"width", "batch_size", "lengths", "ratio",
+        "winner", "skipped", "crossovers"}``.
+    """
+    out = []
+    config = result["config"]
+    for width in config["widths"]:
+        for batch in config["batches"]:
+            lengths, ratio, winner, skipped = [], [], [], {}
+            for length in config["lengths"]:
+                cells = {
+                    name: _row(
+                        result, model=name, width=width, batch_size=batch, length=length, mode=mode
+                    )
+                    for name in ("lstm", "transformer")
+                }
+                missing = {n: c["skipped"] for n, c in cells.items() if c["skipped"]}
+                if missing:
+                    skipped[length] = missing
+                    continue
+                lstm, tf = cells["lstm"]["ms"], cells["transformer"]["ms"]
+                lengths.append(length)
+                ratio.append(lstm["median"] / tf["median"])
+                winner.append(stats.time_winner(lstm, tf, names=("lstm", "transformer")))
+            out.append(
+                {
+                    "width": width,
+                    "batch_size": batch,
+                    "lengths": lengths,
+                    "ratio": ratio,
+                    "winner": winner,
+                    "skipped": skipped,
+                    "crossovers": stats.crossovers(lengths, ratio) if len(lengths) > 1 else [],
+                    "lstm_from": _wins_from(lengths, winner, "lstm"),
+                    "transformer_from": _wins_from(lengths, winner, "transformer"),
+                }
+            )
+    return out
+
+
+def _wins_from(lengths: list[int], winner: list[str], name: str) -> int | None:
+    """The shortest length from which ``name`` wins every measured cell of a line."""
+    found = None
+    for length, w in zip(reversed(lengths), reversed(winner), strict=True):
+        if w != name:
+            break
+        found = length
+    return found
+
+
+def teaching_ratio(result: dict, mode: str = "train") -> dict:
+    """How much slower the book's from-scratch LSTM is than ``torch.nn.LSTM``: the
+    ratio of medians at each width and length both measured (batch ``teaching_batch``)."""
+    batch = result["config"]["teaching_batch"]
+    out = {}
+    for width in result["config"]["widths"]:
+        pairs = []
+        for length in result["config"]["lengths"]:
+            where = {"width": width, "batch_size": batch, "length": length, "mode": mode}
+            slow, fast = (
+                _row(result, model="lstm-teaching", **where),
+                _row(result, model="lstm", **where),
+            )
+            if not slow["skipped"] and not fast["skipped"]:
+                pairs.append((length, slow["ms"]["median"] / fast["ms"]["median"]))
+        out[str(width)] = pairs
+    return out
+
+
+def _speed_comparisons(result: dict, where: str) -> tuple[list[dict], dict]:
+    """One comparison per width and batch: the training step at the longest length both
+    families were measured at (the claim is about long sequences)."""
+    comparisons, counts = [], {"lstm": 0, "transformer": 0, "tie": 0}
+    for line in speed_map(result, "train"):
+        for w in line["winner"]:
+            counts[w] += 1
+        if not line["lengths"]:
+            continue
+        length, ratio, winner = line["lengths"][-1], line["ratio"][-1], line["winner"][-1]
+        holds = None if winner == "tie" else winner == "transformer"
+        text = f"LSTM / Transformer = {ratio:.2f}× at L = {length}"
+        label = f"{where}: width {line['width']}, batch {line['batch_size']}, L = {length}"
+        comparisons.append({**_fact(label, holds, text), "ratio": ratio, "winner": winner})
+    return comparisons, counts
 
 
 def claim_speed(results) -> dict:
-    length, cpu = speed_ratio(results["speed"])
-    gpu = speed_ratio(results["speed-cuda"])[1] if "speed-cuda" in results else None
-    text = f"L = {length}: LSTM step / Transformer step = {cpu:.2f}× on this CPU"
-    if gpu is not None:
-        text += f", {gpu:.1f}× on {results['speed-cuda']['stamp']['gpu']}"
-    if cpu > FASTER and (gpu is None or gpu > FASTER):
-        verdict = "supported"
-    elif gpu is not None and gpu > FASTER:
-        verdict = "supported on GPU only"
+    r = results["speed"]
+    comparisons, counts = _speed_comparisons(r, "CPU")
+    total = sum(counts.values())
+    text = (
+        f"training step, torch.nn.LSTM vs Transformer (fused attention), matched sizes: "
+        f"Transformer faster in {counts['transformer']} of {total} cells, LSTM in "
+        f"{counts['lstm']}, {counts['tie']} within 1.2× (CPU)"
+    )
+    if "speed-cuda" in results:
+        gpu, gpu_counts = _speed_comparisons(results["speed-cuda"], "GPU")
+        comparisons += gpu
+        text += (
+            f"; GPU: Transformer faster in {gpu_counts['transformer']} of "
+            f"{sum(gpu_counts.values())} cells"
+        )
     else:
-        verdict = "not supported here"
-    return {"result": text, "verdict": verdict, "cpu_ratio": cpu, "gpu_ratio": gpu}
+        text += "; GPU: not measured with the fair baselines yet"
+    c = r["config"]
+    regime = (
+        f"{_machine(r)}; widths {', '.join(map(str, c['widths']))}, batch "
+        f"{', '.join(map(str, c['batches']))}, length {min(c['lengths'])}–{max(c['lengths'])}, "
+        f"{c['layers']} layers"
+    )
+    return {
+        "result": text,
+        "verdict": _verdict(comparisons),
+        "comparisons": comparisons,
+        "regime": regime,
+    }
+
+
+# --- Claim 2: long range ----------------------------------------------------------------
+
+LONGRANGE_TASKS = {
+    "copy_memory": ("copy memory", "blank steps", "accuracy"),
+    "associative_recall": ("associative recall", "stored pairs", "accuracy"),
+    "copy_seq2seq": ("seq2seq copy", "input length", "exact_match"),
+}
+
+
+def longrange_comparisons(r: dict, lag: int | None = None) -> list[dict]:
+    """Transformer against the recurrent model of each task, at ``lag`` (default: each
+    task's longest)."""
+    out = []
+    for task, (title, _, metric) in LONGRANGE_TASKS.items():
+        here = lag if lag is not None else max(r["config"]["lags"][task])
+        rnn_name, tf_name = list(r["params"][task])
+        rnn, tf = (_row(r, task=task, model=n, lag=here) for n in (rnn_name, tf_name))
+        failed = [n for n, row in ((rnn_name, rnn), (tf_name, tf)) if row["failed_to_train"]]
+        c = stats.compare(
+            tf[metric]["values"],
+            rnn[metric]["values"],
+            measure=metric,
+            names=(tf_name, rnn_name),
+            chance=R.CHANCE[task],
+            failed=failed,
+        )
+        out.append(_judged(f"{title} at {here}", c, tf_name))
+    return out
 
 
 def claim_longrange(results) -> dict:
     r = results["longrange"]
-    parts, gaps = [], []
-    for task, key in (
-        ("copy_memory", "lags"),
-        ("associative_recall", "pairs"),
-        ("copy_seq2seq", "lengths"),
-    ):
-        lag = max(r["config"][key])
-        names = list(r["params"][task])
-        metric = "accuracy" if task != "copy_seq2seq" else "exact_match"
-        rnn, tf = (_row(r, task=task, model=n, lag=lag)[metric]["mean"] for n in names)
-        gaps.append(tf - rnn)
-        parts.append(f"{task.replace('_', ' ')} at {lag}: {rnn:.2f} vs {tf:.2f}")
+    comparisons = longrange_comparisons(r)
+    parts = [
+        f"{c['label']}: {c['mean'][1]:.2f} vs {c['mean'][0]:.2f}"
+        + (f" ({', '.join(c['failed'])} failed to train)" if c["failed"] else "")
+        for c in comparisons
+    ]
+    regime = (
+        f"{_machine(r)}; {r['config']['lm_steps']} / {r['config']['seq2seq_steps']} steps, "
+        f"models of {min(min(p.values()) for p in r['params'].values()):,}–"
+        f"{max(max(p.values()) for p in r['params'].values()):,} parameters"
+    )
     return {
-        "result": "RNN vs Transformer, " + "; ".join(parts),
-        "verdict": _by_margins(gaps),
-        "gaps": gaps,
+        "result": "recurrent vs Transformer, " + "; ".join(parts),
+        "verdict": _verdict(comparisons),
+        "comparisons": comparisons,
+        "regime": regime,
     }
 
 
+# --- Claims 3 and 4: scaling and training speed ----------------------------------------
+
+
+def per_size(r: dict, name: str) -> tuple[list[float], list[list[float]]]:
+    """Family ``name``'s mean parameter count and per-seed final losses at each rung."""
+    rungs = sorted({x["rung"] for x in _rows(r, model=name)})
+    rows = [_rows(r, model=name, rung=k) for k in rungs]
+    return [sum(x["params"] for x in g) / len(g) for g in rows], [
+        [x["final_loss"] for x in g] for g in rows
+    ]
+
+
+def scaling_fits(r: dict) -> dict:
+    """Per family, :func:`~seqlab.bench.stats.bootstrap_fit` of L = L_inf + a N^-alpha
+    to the per-size mean losses (seeds resampled within each size)."""
+    return {name: stats.bootstrap_fit(*per_size(r, name)) for name in ("lstm", "transformer")}
+
+
 def claim_scaling(results) -> dict:
-    fits = results["scaling"]["fits"]
-    lstm, tf = fits["lstm"]["params"], fits["transformer"]["params"]
-    se = ((lstm["slope_se"] or 0) ** 2 + (tf["slope_se"] or 0) ** 2) ** 0.5
-    text = (
-        f"loss ∝ N^slope: LSTM {lstm['slope']:.3f}, Transformer {tf['slope']:.3f} "
-        f"(difference {tf['slope'] - lstm['slope']:+.3f} ± {se:.3f})"
-    )
-    if lstm["slope_se"] is None or tf["slope_se"] is None:
-        return {"result": text + ", too few points for an uncertainty", "verdict": "mixed"}
-    if tf["slope"] < lstm["slope"] - 2 * se:
-        verdict = "supported"
-    elif tf["slope"] > lstm["slope"] + 2 * se:
-        verdict = "not supported here"
+    r = results["scaling"]
+    fits = scaling_fits(r)
+    d = stats.exponent_difference(fits["lstm"], fits["transformer"])  # alpha_T - alpha_L
+    margin = R.MARGIN["exponent"]
+    if d["lo"] > 0 and d["diff"] > margin:
+        bearing = "supports"
+    elif d["hi"] < 0 and -d["diff"] > margin:
+        bearing = "contradicts"
     else:
-        verdict = "mixed"
-    return {"result": text, "verdict": verdict}
+        bearing = "inconclusive"
+    a_l, a_t = fits["lstm"]["alpha"], fits["transformer"]["alpha"]
+    comparison = {
+        "label": "exponent alpha, Transformer − LSTM",
+        "outcome": "win" if bearing != "inconclusive" else "inconclusive",
+        **d,
+        "margin": margin,
+        "bearing": bearing,
+        "reason": f"interval {d['lo']:+.3f}…{d['hi']:+.3f}, margin {margin}",
+    }
+    n = [x["params"] for x in r["rows"]]
+    text = (
+        f"L = L∞ + a·N^−α fitted to per-size means: α LSTM {a_l['value']:.2f} "
+        f"[{a_l['lo']:.2f}, {a_l['hi']:.2f}], Transformer {a_t['value']:.2f} "
+        f"[{a_t['lo']:.2f}, {a_t['hi']:.2f}]; difference {_interval(d, 2)}"
+    )
+    regime = (
+        f"{_machine(r)}; {min(n):,}–{max(n):,} parameters ({len(r['config']['rungs'])} sizes), "
+        f"{r['config']['tokens_per_run']:,} training tokens per run"
+    )
+    return {
+        "result": text,
+        "verdict": _verdict([comparison]),
+        "comparisons": [comparison],
+        "fits": fits,
+        "regime": regime,
+    }
+
+
+def _at_time(curve: dict, seconds: float) -> float:
+    """A run's validation loss at ``seconds`` of training, linear between evaluations."""
+    t, loss = curve["seconds"], curve["loss"]
+    if seconds <= t[0]:
+        return loss[0]
+    points = list(zip(t, loss, strict=True))
+    for (t0, l0), (t1, l1) in itertools.pairwise(points):
+        if t0 <= seconds <= t1:
+            return l0 + (l1 - l0) * (seconds - t0) / (t1 - t0) if t1 > t0 else l1
+    return loss[-1]
+
+
+def target_rung(r: dict) -> int:
+    """The rung of chapter 9's pair (``rules.TARGET_HIDDEN`` LSTM units), or the largest."""
+    rungs = r["config"]["rungs"]
+    return next((k for k, (h, _) in enumerate(rungs) if h == R.TARGET_HIDDEN), len(rungs) - 1)
+
+
+def equal_time(r: dict, rung: int | None = None) -> dict:
+    """Both families' validation loss at the same seconds of training at ``rung``
+    (default :func:`target_rung`): the end of the shortest run of either family.
+
+    Returns:
+        ``{"rung", "seconds", "lstm": [loss per seed], "transformer": [...]}``.
+    """
+    rung = target_rung(r) if rung is None else rung
+    runs = {n: _rows(r, model=n, rung=rung) for n in ("lstm", "transformer")}
+    seconds = min(x["curve"]["seconds"][-1] for g in runs.values() for x in g)
+    return {
+        "rung": rung,
+        "seconds": seconds,
+        **{n: [_at_time(x["curve"], seconds) for x in g] for n, g in runs.items()},
+    }
+
+
+def time_to_target(r: dict, rung: int | None = None) -> dict:
+    """Steps and seconds each run takes to reach the target loss (the worst final loss
+    over both families' seeds at ``rung``, so every run reaches it; the first
+    evaluation at or below it).
+
+    Returns:
+        ``{"rung", "loss", name: {"steps": [...], "seconds": [...]}}``.
+    """
+    rung = target_rung(r) if rung is None else rung
+    runs = {n: _rows(r, model=n, rung=rung) for n in ("lstm", "transformer")}
+    target = max(x["final_loss"] for g in runs.values() for x in g)
+    out = {"rung": rung, "loss": target}
+    for name, group in runs.items():
+        hits = []
+        for x in group:
+            c = x["curve"]
+            k = next(i for i, v in enumerate(c["loss"]) if v <= target + 1e-12)
+            hits.append((c["steps"][k], c["seconds"][k]))
+        out[name] = {"steps": [h[0] for h in hits], "seconds": [h[1] for h in hits]}
+    return out
 
 
 def claim_training_speed(results) -> dict:
-    target = results["scaling"]["target"]
-    out = {}
-    for name in ("lstm", "transformer"):
-        steps = [s for s in target[name]["steps"] if s is not None]
-        seconds = [s for s in target[name]["seconds"] if s is not None]
-        out[name] = (
-            sum(steps) / len(steps) if steps else None,
-            sum(seconds) / len(seconds) if seconds else None,
-            len(steps),
-        )
-    (ls, lt, ln), (ts, tt, tn) = out["lstm"], out["transformer"]
+    r = results["scaling"]
+    hit = time_to_target(r)
+    seconds = stats.compare(
+        [math.log(s) for s in hit["transformer"]["seconds"]],
+        [math.log(s) for s in hit["lstm"]["seconds"]],
+        measure="log_time",
+        higher_is_better=False,
+        names=("transformer", "lstm"),
+    )
+    same = equal_time(r)
+    loss = stats.compare(
+        same["transformer"],
+        same["lstm"],
+        measure="loss",
+        higher_is_better=False,
+        names=("transformer", "lstm"),
+    )
+    comparisons = [
+        _judged(f"seconds to loss {hit['loss']:.2f} (log ratio)", seconds, "transformer"),
+        _judged(f"loss after {same['seconds']:.1f} s of training", loss, "transformer"),
+    ]
 
-    def say(steps, secs, n):
-        return "not reached" if steps is None else f"{steps:.0f} steps, {secs:.1f} s ({n} seeds)"
+    def mean(values):
+        return sum(values) / len(values)
 
-    text = f"to loss {target['loss']:.2f}: LSTM {say(ls, lt, ln)}; Transformer {say(ts, tt, tn)}"
-    if ts is None:
-        verdict = "not supported here"
-    elif ls is None or (tt * FASTER < lt and ts <= ls):
-        verdict = "supported"
-    elif tt < lt or ts < ls:
-        verdict = "mixed"
-    else:
-        verdict = "not supported here"
-    return {"result": text, "verdict": verdict}
+    text = (
+        f"to loss {hit['loss']:.2f}: LSTM {mean(hit['lstm']['steps']):.0f} steps, "
+        f"{mean(hit['lstm']['seconds']):.1f} s; "
+        f"Transformer {mean(hit['transformer']['steps']):.0f} steps, "
+        f"{mean(hit['transformer']['seconds']):.1f} s; loss at {same['seconds']:.1f} s: "
+        f"{mean(same['lstm']):.3f} vs {mean(same['transformer']):.3f}"
+    )
+    params = {n: _row(r, model=n, rung=hit["rung"])["params"] for n in ("lstm", "transformer")}
+    regime = (
+        f"{_machine(r)}; {params['lstm']:,} / {params['transformer']:,} parameters, "
+        f"batch {r['config']['batch_size']} × {r['config']['seq_len']} characters"
+    )
+    return {
+        "result": text,
+        "verdict": _verdict(comparisons),
+        "comparisons": comparisons,
+        "regime": regime,
+    }
+
+
+# --- Claim 5: order -----------------------------------------------------------------------
 
 
 def claim_order(results) -> dict:
     r = results["order"]
-    tasks = list(r["config"]["tasks"])
-    acc = {
-        (t, m): _row(r, task=t, model=m)["accuracy"]["mean"]
-        for t in tasks
-        for m in ("lstm", "transformer-none", "transformer-sinusoidal")
+    comparisons, parts = [], []
+    for task in r["config"]["tasks"]:
+        rows = {m: _row(r, task=task, model=m) for m in r["params"][task]}
+        acc = {m: row["accuracy"]["values"] for m, row in rows.items()}
+        failed = [m for m, row in rows.items() if row["failed_to_train"]]
+        title = task.replace("_", " ")
+        for a, b, label in (
+            ("transformer-sinusoidal", "transformer-none", "positions help the Transformer"),
+            ("lstm", "transformer-none", "the LSTM needs none"),
+        ):
+            c = stats.compare(
+                acc[a],
+                acc[b],
+                measure="accuracy",
+                names=(a, b),
+                chance=r["config"]["chance"],
+                failed=[m for m in failed if m in (a, b)],
+            )
+            comparisons.append(_judged(f"{title}: {label}", c, a))
+        parts.append(
+            f"{title}: LSTM {rows['lstm']['accuracy']['mean']:.2f}, no positions "
+            f"{rows['transformer-none']['accuracy']['mean']:.2f}, sinusoidal "
+            f"{rows['transformer-sinusoidal']['accuracy']['mean']:.2f}"
+        )
+    smallest = min(min(p.values()) for p in r["params"].values())
+    regime = f"{_machine(r)}; {r['config']['steps']} steps, {smallest:,} parameters"
+    return {
+        "result": "; ".join(parts),
+        "verdict": _verdict(comparisons),
+        "comparisons": comparisons,
+        "regime": regime,
     }
-    text = "; ".join(
-        f"{t.replace('_', ' ')}: LSTM {acc[t, 'lstm']:.2f}, no positions "
-        f"{acc[t, 'transformer-none']:.2f}, sinusoidal {acc[t, 'transformer-sinusoidal']:.2f}"
-        for t in tasks
-    )
-    needs = [acc[t, "transformer-sinusoidal"] - acc[t, "transformer-none"] > BETTER for t in tasks]
-    lstm_ok = [acc[t, "lstm"] >= acc[t, "transformer-none"] + BETTER for t in tasks]
-    verdict = (
-        "supported"
-        if all(needs) and all(lstm_ok)
-        else ("mixed" if any(needs) else "not supported here")
-    )
-    return {"result": text, "verdict": verdict}
+
+
+# --- Claim 6a: streaming ------------------------------------------------------------------
 
 
 def claim_streaming(results) -> dict:
     r = results["streaming"]
-    long = max(r["config"]["contexts"])
-    short = min(r["config"]["contexts"])
-    grow = {
-        m: _row(r, model=m, context=long)["state_bytes"]
-        / _row(r, model=m, context=short)["state_bytes"]
-        for m in ("lstm", "transformer")
-    }
-    lstm_ms = _row(r, model="lstm", context=long)["step_ms"]["median"]
-    tf_ms = _row(r, model="transformer", context=long)["step_ms"]["median"]
-    budget = r["budget"]
-    lb, tb = budget["lstm"]["valid_loss"]["mean"], budget["transformer"]["valid_loss"]["mean"]
+    long, short = max(r["config"]["contexts"]), min(r["config"]["contexts"])
+    kept = {m: _row(r, model=m, context=long)["state_bytes"] for m in ("lstm", "transformer")}
+    grow = {m: kept[m] / _row(r, model=m, context=short)["state_bytes"] for m in kept}
+    step = {m: _row(r, model=m, context=long)["step_ms"] for m in kept}
+    winner = stats.time_winner(step["lstm"], step["transformer"], names=("lstm", "transformer"))
+    comparisons = [
+        _fact(
+            f"memory kept at {long} tokens",
+            kept["lstm"] * math.exp(R.MARGIN["log_time"]) < kept["transformer"],
+            f"{kept['lstm']:,} vs {kept['transformer']:,} bytes",
+        ),
+        _fact(
+            f"next-token latency at {long} tokens",
+            None if winner == "tie" else winner == "lstm",
+            f"{step['lstm']['median']:.2f} vs {step['transformer']['median']:.2f} ms",
+        ),
+    ]
     text = (
         f"kept memory grows {grow['lstm']:.0f}× (LSTM) vs {grow['transformer']:.0f}× (KV cache) "
-        f"from {short} to {long} tokens; next token at {long}: {lstm_ms:.2f} vs {tf_ms:.2f} ms; "
-        f"loss after {r['config']['budget_seconds']:.0f} s: {lb:.2f} vs {tb:.2f}"
+        f"from {short} to {long} tokens; next token at {long}: "
+        f"{step['lstm']['median']:.2f} vs {step['transformer']['median']:.2f} ms"
     )
-    wins = [grow["lstm"] < grow["transformer"], lstm_ms * FASTER < tf_ms, lb < tb]
-    verdict = "supported" if all(wins) else ("mixed" if any(wins) else "not supported here")
-    return {"result": text, "verdict": verdict, "wins": wins}
+    if "scaling" in results:
+        same = equal_time(results["scaling"])
+        c = stats.compare(
+            same["lstm"],
+            same["transformer"],
+            measure="loss",
+            higher_is_better=False,
+            names=("lstm", "transformer"),
+        )
+        comparisons.append(_judged(f"loss after {same['seconds']:.1f} s of training", c, "lstm"))
+        text += f"; loss after {same['seconds']:.1f} s: {c['mean'][0]:.3f} vs {c['mean'][1]:.3f}"
+    params = r["params"]
+    regime = f"{_machine(r)}; batch 1, {params['lstm']:,} / {params['transformer']:,} parameters"
+    return {
+        "result": text,
+        "verdict": _verdict(comparisons),
+        "comparisons": comparisons,
+        "regime": regime,
+    }
+
+
+# --- Claim 6b: low data ----------------------------------------------------------------
 
 
 def claim_lowdata(results) -> dict:
     r = results["lowdata"]
-    parts, gaps = [], []
+    comparisons, parts = [], []
     for n in r["config"]["sizes"]:
-        rnn = _row(r, model="rnn-attention", n_train=n)["exact_match"]["mean"]
-        tf = _row(r, model="transformer", n_train=n)["exact_match"]["mean"]
-        gaps.append(rnn - tf)
-        parts.append(f"{n:,} pairs: {rnn:.2f} vs {tf:.2f}")
+        rows = {m: _row(r, model=m, n_train=n) for m in ("rnn-attention", "transformer")}
+        c = stats.compare(
+            rows["rnn-attention"]["exact_match"]["values"],
+            rows["transformer"]["exact_match"]["values"],
+            measure="exact_match",
+            names=("rnn-attention", "transformer"),
+            failed=[m for m, row in rows.items() if row["failed_to_train"]],
+        )
+        comparisons.append(_judged(f"{n:,} training pairs", c, "rnn-attention"))
+        parts.append(f"{n:,} pairs: {c['mean'][0]:.2f} vs {c['mean'][1]:.2f}")
+    regime = (
+        f"{_machine(r)}; {r['config']['steps']} steps, "
+        f"{r['params']['rnn-attention']:,} / {r['params']['transformer']:,} parameters"
+    )
     return {
         "result": "held-out exact match, RNN vs Transformer: " + "; ".join(parts),
-        "verdict": _by_margins(gaps),
+        "verdict": _verdict(comparisons),
+        "comparisons": comparisons,
+        "regime": regime,
     }
+
+
+# --- Claim 6c: the smallest model -------------------------------------------------------
+
+
+def solved(row: dict) -> bool:
+    """A ladder rung solves chapter 3's task when the lower end of the bootstrap
+    interval of its mean accuracy reaches ``rules.SOLVED``."""
+    return stats.bootstrap_mean(row["accuracy"]["values"])["lo"] >= R.SOLVED
+
+
+def smallest_solving(result: dict) -> dict[str, dict | None]:
+    """Per family, the smallest ladder rung that :func:`solved` the task."""
+    out = {}
+    for name in ("lstm", "transformer"):
+        rungs = [x for x in _rows(result, task="ch3_copy", model=name) if solved(x)]
+        out[name] = min(rungs, key=lambda x: x["params"]) if rungs else None
+    return out
 
 
 def claim_simplicity(results) -> dict:
     r = results["order"]
     smallest = smallest_solving(r)
-    lines = r["code_lines"]
+    lstm, tf = smallest["lstm"], smallest["transformer"]
 
     def say(row):
         return "none of the sizes tried" if row is None else f"{row['params']:,} parameters"
 
-    text = (
-        f"smallest to solve chapter 3's copy task: LSTM {say(smallest['lstm'])}, Transformer "
-        f"{say(smallest['transformer'])}; code: {lines['lstm']} vs {lines['transformer']} lines"
-    )
-    lstm, tf = smallest["lstm"], smallest["transformer"]
-    if lstm is not None and (tf is None or lstm["params"] < tf["params"]):
-        verdict = "supported" if lines["lstm"] <= lines["transformer"] else "mixed"
+    if lstm is None and tf is None:
+        holds = None
+    elif tf is None or lstm is None:
+        holds = tf is None
     else:
-        verdict = "not supported here"
-    return {"result": text, "verdict": verdict}
+        holds = lstm["params"] < tf["params"]
+    text = (
+        f"smallest to solve chapter 3's copy task (interval above {R.SOLVED}): "
+        f"LSTM {say(lstm)}, Transformer {say(tf)}"
+    )
+    comparisons = [_fact("smallest model that solves it", holds, text)]
+    sizes = [x["params"] for x in _rows(r, task="ch3_copy")]
+    steps = r["config"]["ladder_steps"]
+    regime = f"{_machine(r)}; {min(sizes):,}–{max(sizes):,} parameters, {steps} steps"
+    return {
+        "result": text,
+        "verdict": _verdict(comparisons),
+        "comparisons": comparisons,
+        "regime": regime,
+    }
 
 
 CLAIMS = [
     (
         "Transformers train in parallel over the sequence; RNNs must step through it",
-        "training step against length 16–2048, matched size",
-        "speed",
+        "training step over length × batch × width, matched sizes, fastest kernels",
+        ("speed",),
         claim_speed,
         "claim-speed",
     ),
     (
         "Attention links distant positions in one step; RNNs struggle with long range, "
         "even with attention",
-        "accuracy against lag, equal steps",
-        "longrange",
+        "accuracy at the longest lag, equal steps",
+        ("longrange",),
         claim_longrange,
         "claim-longrange",
     ),
     (
         "Transformers scale better with size",
-        "char-LM loss against parameters, 4 matched sizes",
-        "scaling",
+        "char-LM loss against parameters, fitted exponents",
+        ("scaling",),
         claim_scaling,
         "claim-scaling",
     ),
     (
         "Transformers train faster",
-        "steps and seconds to a target loss",
-        "scaling",
+        "seconds to a target loss; loss at equal wall-clock",
+        ("scaling",),
         claim_training_speed,
         "claim-training",
     ),
     (
         "RNNs capture order by construction; Transformers need positional encodings",
         "order tasks with and without positions",
-        "order",
+        ("order",),
         claim_order,
         "claim-order",
     ),
     (
         "RNNs suit streaming and low-compute settings",
-        "memory and latency per token; loss in a fixed CPU budget",
-        "streaming",
+        "memory and latency per token; loss at equal wall-clock",
+        ("streaming",),
         claim_streaming,
         "claim-streaming",
     ),
     (
         "RNNs suit low-data settings",
         "1k and 10k training dates",
-        "lowdata",
+        ("lowdata",),
         claim_lowdata,
         "claim-lowdata",
     ),
     (
         "RNNs are simpler for strictly ordered tasks",
-        "smallest model and code that solve chapter 3's task",
-        "order",
+        "smallest model that solves chapter 3's task",
+        ("order",),
         claim_simplicity,
         "claim-simplicity",
     ),
@@ -283,13 +654,34 @@ CLAIMS = [
 
 
 def ledger(results: dict[str, dict]) -> list[dict]:
-    """One row per claim: ``claim``, ``experiment``, ``result``, ``verdict``, ``section``
-    (rows whose suite has no results are skipped)."""
+    """One row per claim: ``claim``, ``experiment``, ``section``, ``result``,
+    ``verdict``, ``comparisons`` and ``regime`` (rows whose suites have no results are
+    skipped: see :func:`unmeasured`)."""
     rows = []
-    for claim, experiment, suite, judge, section in CLAIMS:
-        if suite not in results:
+    for claim, experiment, suites, judge, section in CLAIMS:
+        if not all(s in results for s in suites):
             continue
         found = judge(results)
-        assert found["verdict"] in VERDICTS
+        assert found["verdict"] in R.VERDICTS
         rows.append({"claim": claim, "experiment": experiment, "section": section, **found})
     return rows
+
+
+def unmeasured(results: dict[str, dict]) -> list[dict]:
+    """The claims :func:`ledger` leaves out because a suite they need has no results
+    made under today's rules: ``{"claim", "section", "missing": [suites]}`` each."""
+    return [
+        {"claim": claim, "section": section, "missing": [s for s in suites if s not in results]}
+        for claim, _, suites, _, section in CLAIMS
+        if not all(s in results for s in suites)
+    ]
+
+
+def naive_ledger() -> list[dict]:
+    """The ledger as it stood before the fair-fight protocol (shipped as
+    ``ledger-naive.json``): the teaching LSTM timed against fused attention, three
+    learning rates tuned on a reported seed, three seeds, margins without intervals."""
+    import json
+
+    path = committed_results() / "ledger-naive.json"
+    return json.loads(path.read_text(encoding="utf-8"))["rows"]
