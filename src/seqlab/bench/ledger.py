@@ -360,6 +360,17 @@ def equal_time(r: dict, rung: int | None = None) -> dict:
     }
 
 
+def equal_time_comparison(r: dict, claimed: str) -> tuple[dict, dict]:
+    """:func:`equal_time` and the comparison of the two families' losses there, judged
+    for a claim that ``claimed`` (``"lstm"`` or ``"transformer"``) wins it."""
+    same = equal_time(r)
+    other = "lstm" if claimed == "transformer" else "transformer"
+    c = stats.compare(
+        same[claimed], same[other], measure="loss", higher_is_better=False, names=(claimed, other)
+    )
+    return same, _judged(f"loss after {same['seconds']:.1f} s of training", c, claimed)
+
+
 def time_to_target(r: dict, rung: int | None = None) -> dict:
     """Steps and seconds each run takes to reach the target loss (the worst final loss
     over both families' seeds at ``rung``, so every run reaches it; the first
@@ -392,17 +403,10 @@ def claim_training_speed(results) -> dict:
         higher_is_better=False,
         names=("transformer", "lstm"),
     )
-    same = equal_time(r)
-    loss = stats.compare(
-        same["transformer"],
-        same["lstm"],
-        measure="loss",
-        higher_is_better=False,
-        names=("transformer", "lstm"),
-    )
+    same, loss = equal_time_comparison(r, "transformer")
     comparisons = [
         _judged(f"seconds to loss {hit['loss']:.2f} (log ratio)", seconds, "transformer"),
-        _judged(f"loss after {same['seconds']:.1f} s of training", loss, "transformer"),
+        loss,
     ]
 
     def mean(values):
@@ -495,15 +499,8 @@ def claim_streaming(results) -> dict:
         f"{step['lstm']['median']:.2f} vs {step['transformer']['median']:.2f} ms"
     )
     if "scaling" in results:
-        same = equal_time(results["scaling"])
-        c = stats.compare(
-            same["lstm"],
-            same["transformer"],
-            measure="loss",
-            higher_is_better=False,
-            names=("lstm", "transformer"),
-        )
-        comparisons.append(_judged(f"loss after {same['seconds']:.1f} s of training", c, "lstm"))
+        same, c = equal_time_comparison(results["scaling"], "lstm")
+        comparisons.append(c)
         text += f"; loss after {same['seconds']:.1f} s: {c['mean'][0]:.3f} vs {c['mean'][1]:.3f}"
     params = r["params"]
     regime = f"{_machine(r)}; batch 1, {params['lstm']:,} / {params['transformer']:,} parameters"
