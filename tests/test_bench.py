@@ -37,7 +37,7 @@ from seqlab.bench.common import (
 from seqlab.bench.figures import explorer_panels, plot_result
 from seqlab.bench.longrange import early_gradient
 from seqlab.bench.lowdata import fixed_set
-from seqlab.bench.scaling import matmul_params, train_flops
+from seqlab.bench.scaling import matmul_params, power_law_fit, train_flops
 from seqlab.bench.streaming import next_token_calls, read_context, state_bytes
 from seqlab.data.pairs import date_task
 from seqlab.data.tasks import copy_memory
@@ -285,6 +285,20 @@ def test_load_all_leaves_out_a_file_made_under_other_rules(quick, tmp_path):
     found = ledger_mod.load_all(tmp_path, quick=True, notice=notices.append)
     assert "order" not in found and "scaling" in found
     assert len(notices) == 1 and "order-cpu-quick.json" in notices[0]
+
+
+def test_power_law_fit_recovers_a_known_exponent():
+    """The log-log line chapter 6 fits to its cost curves."""
+    x = [1e3, 1e4, 1e5, 1e6]
+    fit = power_law_fit(x, [2.0 * v**-0.25 for v in x])
+    assert math.isclose(fit["slope"], -0.25, abs_tol=1e-9)
+    assert math.isclose(fit["intercept"], math.log10(2.0), abs_tol=1e-9)
+    noisy = power_law_fit(
+        x, [2.0 * v**-0.25 * k for v, k in zip(x, (1.1, 0.9, 1.1, 0.9), strict=True)]
+    )
+    assert noisy["slope_se"] > 0.01
+    with pytest.raises(ValueError, match="at least two"):
+        power_law_fit([1.0], [1.0])
 
 
 def test_flops_count_matrix_products_not_table_lookups():

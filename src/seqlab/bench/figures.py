@@ -265,6 +265,61 @@ def _middle_batch(result) -> int:
     return 16 if 16 in batches else batches[len(batches) // 2]
 
 
+def _ms(r):
+    return r["ms"]["median"]
+
+
+def _ms_band(r):
+    return r["ms"]["min"], r["ms"]["max"]
+
+
+def _tokens(r):
+    return r["tokens_per_s"]
+
+
+def _tokens_band(r):
+    n = r["batch_size"] * r["length"]
+    return n / (r["ms"]["max"] / 1000), n / (r["ms"]["min"] / 1000)
+
+
+def _mib(r):
+    m = r.get("peak_memory_bytes")
+    return m / 2**20 if m else float("nan")
+
+
+def _detail_kinds(teaching: int, batch: int) -> list[tuple]:
+    """The detail panels of claim 1: ``(batch, mode, models, y, band, ylabel, what)``."""
+    return [
+        (
+            teaching,
+            "train",
+            ["lstm", "lstm-teaching", "transformer"],
+            _ms,
+            _ms_band,
+            "ms per training step",
+            "training step, teaching code against fast kernels",
+        ),
+        (
+            batch,
+            "forward",
+            ["lstm", "transformer"],
+            _tokens,
+            _tokens_band,
+            "tokens per second",
+            "inference (forward pass) throughput",
+        ),
+        (
+            batch,
+            "train",
+            ["lstm", "transformer"],
+            _mib,
+            None,
+            "peak memory (MiB)",
+            "peak memory of a training step",
+        ),
+    ]
+
+
 def speed_detail_panels(result: dict) -> list[dict]:
     """Claim 1's other panels, per width: ms per training step at the teaching batch
     (``torch.nn.LSTM``, the book's teaching LSTM, the Transformer); tokens per second of
@@ -275,52 +330,7 @@ def speed_detail_panels(result: dict) -> list[dict]:
     names = {"lstm": "torch.nn.LSTM", "transformer": "Transformer"}
     ticks = _length_ticks(config["lengths"])
 
-    def ms(r):
-        return r["ms"]["median"]
-
-    def ms_band(r):
-        return r["ms"]["min"], r["ms"]["max"]
-
-    def tokens(r):
-        return r["tokens_per_s"]
-
-    def tokens_band(r):
-        n = r["batch_size"] * r["length"]
-        return n / (r["ms"]["max"] / 1000), n / (r["ms"]["min"] / 1000)
-
-    def mib(r):
-        m = r.get("peak_memory_bytes")
-        return m / 2**20 if m else float("nan")
-
-    kinds = [
-        (
-            teaching,
-            "train",
-            ["lstm", "lstm-teaching", "transformer"],
-            ms,
-            ms_band,
-            "ms per training step",
-            "training step, teaching code against fast kernels",
-        ),
-        (
-            batch,
-            "forward",
-            ["lstm", "transformer"],
-            tokens,
-            tokens_band,
-            "tokens per second",
-            "inference (forward pass) throughput",
-        ),
-        (
-            batch,
-            "train",
-            ["lstm", "transformer"],
-            mib,
-            None,
-            "peak memory (MiB)",
-            "peak memory of a training step",
-        ),
-    ]
+    kinds = _detail_kinds(teaching, batch)
     for b, mode, models, y_of, band_of, ylabel, what in kinds:
         for width in config["widths"]:
             series = [
@@ -403,6 +413,32 @@ def _size_ticks(sizes) -> list[list]:
     return [[v, label] for label, v in ticks.items()]
 
 
+def _scaling_family(r: dict, name: str, found: dict) -> tuple[list, list, dict]:
+    """Family ``name``'s sizes, its loss series (means with intervals and seeds, then the
+    fitted curve dashed) and its residual series, from the fit ``found``."""
+    n, per_size = ledger.per_size(r, name)
+    band = _mean_band(per_size)
+    fit, alpha = found["fit"], found["alpha"]
+    grid = sorted({*np.geomspace(min(n), max(n), 40).tolist(), *n})
+    curve = [fit["l_inf"] + fit["a"] * v ** (-fit["alpha"]) for v in grid]
+    label = f"{LABELS[name]} fit, α = {alpha['value']:.2f} [{alpha['lo']:.2f}, {alpha['hi']:.2f}]"
+    series = [
+        _series(LABELS[name], n, model=name, **band),
+        _series(label, grid, curve, model=name, dashed=True, markers=False),
+    ]
+    fitted = fit["fitted"]
+    residual = _series(
+        LABELS[name],
+        n,
+        fit["residuals"],
+        model=name,
+        lo=[lo - f for lo, f in zip(band["lo"], fitted, strict=True)],
+        hi=[hi - f for hi, f in zip(band["hi"], fitted, strict=True)],
+        seeds=[[v - f for v in g] for g, f in zip(per_size, fitted, strict=True)],
+    )
+    return n, series, residual
+
+
 def scaling_panels(r: dict) -> list[dict]:
     """Claim 3: final validation loss against parameters per family (per-size means with
     their intervals, every seed, the fitted L = l_inf + a N^-alpha dashed), and the
@@ -410,36 +446,10 @@ def scaling_panels(r: dict) -> list[dict]:
     fits = ledger.scaling_fits(r)
     loss, residuals, all_sizes = [], [], []
     for name in ("lstm", "transformer"):
-        n, per_size = ledger.per_size(r, name)
+        n, fitted_series, residual = _scaling_family(r, name, fits[name])
         all_sizes += n
-        band = _mean_band(per_size)
-        loss.append(_series(LABELS[name], n, model=name, **band))
-        fit, alpha = fits[name]["fit"], fits[name]["alpha"]
-        grid = sorted({*np.geomspace(min(n), max(n), 40).tolist(), *n})
-        curve = [fit["l_inf"] + fit["a"] * v ** (-fit["alpha"]) for v in grid]
-        loss.append(
-            _series(
-                f"{LABELS[name]} fit, α = {alpha['value']:.2f} "
-                f"[{alpha['lo']:.2f}, {alpha['hi']:.2f}]",
-                grid,
-                curve,
-                model=name,
-                dashed=True,
-                markers=False,
-            )
-        )
-        fitted = fit["fitted"]
-        residuals.append(
-            _series(
-                LABELS[name],
-                n,
-                fit["residuals"],
-                model=name,
-                lo=[lo - f for lo, f in zip(band["lo"], fitted, strict=True)],
-                hi=[hi - f for hi, f in zip(band["hi"], fitted, strict=True)],
-                seeds=[[v - f for v in g] for g, f in zip(per_size, fitted, strict=True)],
-            )
-        )
+        loss += fitted_series
+        residuals.append(residual)
     ticks = _size_ticks(set(all_sizes)) if len(set(all_sizes)) <= 12 else None
     steps = r["config"]["steps"]
     return [

@@ -71,21 +71,9 @@ def lowdata_suite(
 
         previous = searches[str(n)] = search_each(score, makers, previous, quick=quick)
         for name in makers:
-            lr = previous[name]["best"]
-            train_seed = functools.partial(_train, makers[name], task, pool[:n], steps, lr)
-            scores = _seed_scores(train_seed, seeds, test, train_pairs, progress)
-            failed = failed_to_train(previous[name], scores["train_exact_match"]["values"], 0.0)
-            rows.append(
-                {
-                    "model": name,
-                    "impl": impl_of(makers[name]()),
-                    "n_train": n,
-                    "lr": lr,
-                    "epochs": steps * BATCH / n,
-                    **scores,
-                    "failed_to_train": failed,
-                }
-            )
+            train = functools.partial(_train, makers[name], task, pool[:n], steps)
+            rows.append(_row(name, n, train, previous[name], seeds, test, train_pairs, progress))
+            rows[-1].update(impl=impl_of(makers[name]()), epochs=steps * BATCH / n)
     progress.close()
     return cpu_result(
         "lowdata",
@@ -102,6 +90,15 @@ def lowdata_suite(
         lr_search=searches,
         rows=rows,
     )
+
+
+def _row(name, n, train, search, seeds, test, train_pairs, progress) -> dict:
+    """One family's row at ``n`` training pairs: ``train(lr, seed)`` at the searched rate
+    for every seed, its scores, and whether it failed to train (on its training pairs)."""
+    lr = search["best"]
+    scores = _seed_scores(functools.partial(train, lr), seeds, test, train_pairs, progress)
+    failed = failed_to_train(search, scores["train_exact_match"]["values"], 0.0)
+    return {"model": name, "n_train": n, "lr": lr, **scores, "failed_to_train": failed}
 
 
 def _date_sets(task, n_pool: int, n_test: int) -> tuple[list, list, list]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import time
 
+import numpy as np
 import torch
 from torch import nn
 from tqdm.auto import tqdm
@@ -38,6 +39,34 @@ def train_flops(model: nn.Module, tokens: int, seq_len: int) -> float:
     if not isinstance(model, RNNLM):
         forward += 4 * seq_len * model.config.d_model * model.config.n_layers
     return 3.0 * forward * tokens
+
+
+def power_law_fit(x: list[float], y: list[float]) -> dict:
+    """Least-squares line through ``(log10 x, log10 y)``: ``y ≈ 10**intercept * x**slope``.
+
+    Returns:
+        ``{"slope", "slope_se", "intercept", "intercept_se"}`` (standard errors from the
+        fit's covariance; ``None`` with fewer than 4 points).
+    """
+    if len(x) != len(y) or len(x) < 2:
+        raise ValueError(f"need at least two (x, y) points of equal count, got {len(x)}, {len(y)}")
+    lx, ly = np.log10(x), np.log10(y)
+    if len(x) < 4:  # too few points for numpy's scaled covariance
+        slope, intercept = np.polyfit(lx, ly, 1)
+        return {
+            "slope": float(slope),
+            "slope_se": None,
+            "intercept": float(intercept),
+            "intercept_se": None,
+        }
+    (slope, intercept), cov = np.polyfit(lx, ly, 1, cov=True)
+    se = np.sqrt(np.diag(cov))
+    return {
+        "slope": float(slope),
+        "slope_se": float(se[0]),
+        "intercept": float(intercept),
+        "intercept_se": float(se[1]),
+    }
 
 
 def char_lm_data(quick: bool):
@@ -164,4 +193,4 @@ def _scaling_row(name, rung, seed, model, history, steps: int, start: float) -> 
     }
 
 
-__all__ = ["matmul_params", "scaling_suite", "train_flops"]
+__all__ = ["matmul_params", "power_law_fit", "scaling_suite", "train_flops"]

@@ -235,24 +235,30 @@ def speed_suite(
                 rows += _line(name, model, w, batch, mode, lengths, run_device, limit, progress)
             model.cpu()
     progress.close()
+    config = _config(quick, lengths, batches, widths, teaching_batch, limit, run_device)
     return {
         "suite": "speed",
         "stamp": stamp(run_device, seeds=[0]),
-        "config": {
-            "quick": quick,
-            "lengths": lengths,
-            "batches": batches,
-            "widths": widths,
-            "teaching_batch": teaching_batch,
-            "layers": R.SPEED_LAYERS,
-            "vocab": VOCAB,
-            "d_ff": {str(w): matched_d_ff(w) for w in widths},
-            "max_step_seconds": R.SPEED_MAX_STEP_SECONDS,
-            "memory_limit_bytes": limit,
-            "memory": "cuda max_memory_allocated during the warm-up call"
-            if run_device.type == "cuda"
-            else "rise of peak RSS during the warm-up call (after malloc_trim)",
-        },
+        "config": config,
         "params": params,
         "rows": rows,
+    }
+
+
+def _config(quick, lengths, batches, widths, teaching_batch, limit, run_device) -> dict:
+    """The ``config`` of a speed results file: the grid and how it was measured."""
+    return {
+        "quick": quick,
+        "lengths": lengths,
+        "batches": batches,
+        "widths": widths,
+        "teaching_batch": teaching_batch,
+        "layers": R.SPEED_LAYERS,
+        "vocab": VOCAB,
+        "d_ff": {str(w): matched_d_ff(w) for w in widths},
+        "max_step_seconds": R.SPEED_MAX_STEP_SECONDS,
+        "memory_limit_bytes": limit,
+        "memory": "cuda max_memory_allocated during the warm-up call"
+        if run_device.type == "cuda"
+        else "rise of peak RSS during the warm-up call (after malloc_trim)",
     }

@@ -164,6 +164,58 @@ def at_chance(values, chance: float) -> bool:
     return bool(np.all(x <= limit))
 
 
+def _failed(a, b, failed: list[str]) -> dict:
+    """The fields of a comparison in which ``failed`` failed to train: no difference."""
+    means = []
+    for x in (a, b):
+        try:
+            means.append(float(_values(x).mean()))
+        except ValueError:
+            means.append(None)
+    who = " and ".join(dict.fromkeys(failed))
+    return {
+        "mean": means,
+        "diff": None,
+        "lo": None,
+        "hi": None,
+        "outcome": "failed to train",
+        "winner": None,
+        "failed": list(dict.fromkeys(failed)),
+        "reason": f"{who} failed to train",
+    }
+
+
+def _decide(xa, xb, d, means, margin, higher_is_better, chance, names) -> tuple:
+    """``(winner or None, reason)`` for :func:`compare`, from the two families' scores
+    and their bootstrap difference ``d``."""
+    sign = 1.0 if higher_is_better else -1.0
+    better = sign * d["diff"]  # positive: a is better
+    lo_better, hi_better = sorted((sign * d["lo"], sign * d["hi"]))
+    interval = f"interval {_fmt(d['lo'])}…{_fmt(d['hi'])}"
+    winner, reason = None, None
+    if min(xa.size, xb.size) < 2:  # the quick tier: one seed has no spread to judge by
+        reason = "one seed on a side: no interval to judge by"
+    elif lo_better <= 0.0 <= hi_better:
+        reason = f"{interval} includes 0"
+    elif abs(better) <= margin:
+        reason = f"difference {_fmt(abs(d['diff']))} is inside the margin {_fmt(margin)}"
+    else:
+        index = 0 if better > 0 else 1
+        if chance is not None:
+            c = _number(chance, "chance")
+            near = float(R.NEAR_CHANCE)
+            m = means[index]
+            if (m <= c + near) if higher_is_better else (m >= c - near):
+                reason = f"the better mean {_fmt(m)} is within {_fmt(near)} of chance {_fmt(c)}"
+        if reason is None:
+            winner = names[index]
+            reason = (
+                f"{interval} excludes 0 and the difference {_fmt(abs(d['diff']))} "
+                f"exceeds the margin {_fmt(margin)}"
+            )
+    return winner, reason
+
+
 def compare(
     a,
     b,
@@ -207,53 +259,12 @@ def compare(
     result = {"measure": measure, "names": [name_a, name_b], "margin": margin}
 
     if failed:
-        means = []
-        for x in (a, b):
-            try:
-                means.append(float(_values(x).mean()))
-            except ValueError:
-                means.append(None)
-        who = " and ".join(dict.fromkeys(failed))
-        return {
-            **result,
-            "mean": means,
-            "diff": None,
-            "lo": None,
-            "hi": None,
-            "outcome": "failed to train",
-            "winner": None,
-            "failed": list(dict.fromkeys(failed)),
-            "reason": f"{who} failed to train",
-        }
+        return {**result, **_failed(a, b, failed)}
 
     xa, xb = _values(a, "a"), _values(b, "b")
     d = bootstrap_difference(xa, xb)
     means = [float(xa.mean()), float(xb.mean())]
-    sign = 1.0 if higher_is_better else -1.0
-    better = sign * d["diff"]  # positive: a is better
-    lo_better, hi_better = sorted((sign * d["lo"], sign * d["hi"]))
-    interval = f"interval {_fmt(d['lo'])}…{_fmt(d['hi'])}"
-    winner, reason = None, None
-    if min(xa.size, xb.size) < 2:  # the quick tier: one seed has no spread to judge by
-        reason = "one seed on a side: no interval to judge by"
-    elif lo_better <= 0.0 <= hi_better:
-        reason = f"{interval} includes 0"
-    elif abs(better) <= margin:
-        reason = f"difference {_fmt(abs(d['diff']))} is inside the margin {_fmt(margin)}"
-    else:
-        index = 0 if better > 0 else 1
-        if chance is not None:
-            c = _number(chance, "chance")
-            near = float(R.NEAR_CHANCE)
-            m = means[index]
-            if (m <= c + near) if higher_is_better else (m >= c - near):
-                reason = f"the better mean {_fmt(m)} is within {_fmt(near)} of chance {_fmt(c)}"
-        if reason is None:
-            winner = (name_a, name_b)[index]
-            reason = (
-                f"{interval} excludes 0 and the difference {_fmt(abs(d['diff']))} "
-                f"exceeds the margin {_fmt(margin)}"
-            )
+    winner, reason = _decide(xa, xb, d, means, margin, higher_is_better, chance, (name_a, name_b))
     return {
         **result,
         "mean": means,
