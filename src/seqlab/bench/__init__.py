@@ -30,6 +30,7 @@ only files made under today's rules.
 Usage::
 
     python -m seqlab.bench --suite all              # every suite, full size
+    python -m seqlab.bench --suite ledger --jobs 2  # chapter 10's suites, two cores
     python -m seqlab.bench --suite speed --quick    # small and fast, for CI and chapters
     python -m seqlab.bench --suite speed --device cuda
 
@@ -44,6 +45,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
+import os
 import time
 from collections.abc import Callable
 from importlib import resources
@@ -51,6 +54,7 @@ from pathlib import Path
 
 import torch
 
+from seqlab.bench import rules as R
 from seqlab.bench.common import non_finite, stamp, time_ms
 from seqlab.bench.longrange import longrange_suite
 from seqlab.bench.lowdata import lowdata_suite
@@ -86,6 +90,11 @@ SUITES: dict[str, Callable[..., dict]] = {
 # The suites behind chapter 10's claims (``recipe`` belongs to chapter 9's training recipe).
 LEDGER_SUITES = tuple(name for name in SUITES if name != "recipe")
 GPU_SUITES = ("speed",)  # the rest measure learning, not hardware: always on the CPU
+# The suites that time hardware run alone; the ones that measure learning run on
+# ``rules.LEARNING_THREADS`` threads each, so ``--jobs`` can run them side by side. Listed
+# longest first (on the 2-core machine), the order in which ``--jobs`` hands them out.
+TIMING_SUITES = ("speed", "streaming")
+LEARNING_SUITES = ("longrange", "lowdata", "scaling", "order")
 REQUIRED = ("suite", "stamp", "config", "params", "rows")
 STAMP_KEYS = (
     "python",
@@ -115,8 +124,14 @@ def run_suite(
     run_device = torch.device(run_device) if run_device is not None else device()
     if name not in GPU_SUITES:
         run_device = torch.device("cpu")
+    threads = torch.get_num_threads()
+    if name in LEARNING_SUITES:
+        torch.set_num_threads(R.LEARNING_THREADS)
     start = time.perf_counter()
-    result = SUITES[name](run_device, quick=quick, **options)
+    try:
+        result = SUITES[name](run_device, quick=quick, **options)
+    finally:
+        torch.set_num_threads(threads)
     result["seconds"] = time.perf_counter() - start
     check_result(result)
     path = result_path(out, name, run_device.type, quick)
@@ -175,14 +190,60 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m seqlab.bench", description=__doc__.split("\n")[0]
     )
-    parser.add_argument("--suite", default="all", choices=[*SUITES, "all"])
+    parser.add_argument(
+        "--suite",
+        default="all",
+        choices=[*SUITES, "ledger", "all"],
+        help="one suite, the ledger's (all but recipe) or all",
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes, one seed, for CI")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: a GPU if any)")
     parser.add_argument("--out", default="results", help="folder for the JSON files")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="learning suites run side by side in this many processes, one core each "
+        "(the timing suites always run alone, first)",
+    )
     args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error(f"--jobs must be at least 1, got {args.jobs}")
+    groups = {"all": list(SUITES), "ledger": list(LEDGER_SUITES)}
+    names = groups.get(args.suite, [args.suite])
     total = time.perf_counter()
-    for name in SUITES if args.suite == "all" else [args.suite]:
-        start = time.perf_counter()
-        path = run_suite(name, quick=args.quick, run_device=args.device, out=args.out)
-        print(f"{name}: wrote {path} in {time.perf_counter() - start:.0f} s", flush=True)
+    alone = [n for n in names if n not in LEARNING_SUITES or args.jobs == 1]
+    for name in alone:
+        _report(_timed_run(name, args.quick, args.device, args.out))
+    side_by_side = [n for n in LEARNING_SUITES if n in names and n not in alone]
+    if side_by_side:
+        jobs = min(args.jobs, len(side_by_side))
+        tasks = [(name, args.quick, args.device, args.out) for name in side_by_side]
+        with multiprocessing.get_context("spawn").Pool(jobs, _pin, (jobs,)) as pool:
+            for done in pool.imap_unordered(_timed_run_star, tasks):
+                _report(done)
     print(f"total {time.perf_counter() - total:.0f} s")
+
+
+def _pin(jobs: int) -> None:
+    """Pin a worker process to one core of its own where the OS allows (Linux), so that
+    side-by-side suites do not take turns on the same core."""
+    cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if len(cores) >= jobs:
+        worker = multiprocessing.current_process()._identity[0] - 1
+        os.sched_setaffinity(0, {cores[worker % len(cores)]})
+
+
+def _timed_run(name, quick, run_device, out) -> tuple[str, Path, float]:
+    start = time.perf_counter()
+    path = run_suite(name, quick=quick, run_device=run_device, out=out)
+    return name, path, time.perf_counter() - start
+
+
+def _timed_run_star(task: tuple) -> tuple[str, Path, float]:
+    return _timed_run(*task)
+
+
+def _report(done: tuple[str, Path, float]) -> None:
+    name, path, seconds = done
+    print(f"{name}: wrote {path} in {seconds:.0f} s", flush=True)

@@ -37,6 +37,10 @@ QUICK_LR = 10**-2.5
 # init elsewhere. Both families get the same steps, batch and data stream per seed.
 CLIP = 1.0
 FORGET_BIAS = 1.0
+# Every learning run computes on one thread: two suites then run side by side, one per
+# core (``--jobs 2``), which halves the CPU tier's time, and the wall-clock of two runs
+# compared in one suite (claim 4) is never measured with different thread counts.
+LEARNING_THREADS = 1
 
 # --- Verdicts ------------------------------------------------------------------------
 # A difference between two families counts when the 95 % percentile-bootstrap interval
@@ -84,8 +88,9 @@ QUICK_SPEED = {"lengths": (16, 32, 64), "batches": (2,), "widths": (32,)}
 SPEED_MAX_STEP_SECONDS = 30.0
 SPEED_MEMORY_SHARE = 0.5
 SPEED_WARMUP = 1
-SPEED_REPEATS = 5  # timed calls per cell; SPEED_SLOW_REPEATS where a call takes > 1 s
-SPEED_SLOW_REPEATS = 3
+SPEED_REPEATS = 5  # timed calls per cell; SPEED_SLOW_REPEATS where a call takes > 1 s,
+SPEED_SLOW_REPEATS = 3  # SPEED_SLOWEST_REPEATS where it takes > 5 s (their spread is a few
+SPEED_SLOWEST_REPEATS = 2  # per cent, far inside the 1.2x margin; it keeps the grid in budget)
 # One family wins a cell when its median is faster by more than the log_time margin
 # (1.2x) and the two ranges of repeats do not overlap; otherwise the cell is a tie.
 

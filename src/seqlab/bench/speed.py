@@ -172,7 +172,13 @@ def _line(name, model, width, batch, mode, lengths, run_device, limit, progress)
             rows.append({**row, "skipped": skipped})
             progress.update()
             continue
-        repeats = R.SPEED_REPEATS if seconds <= 1.0 else R.SPEED_SLOW_REPEATS
+        repeats = (
+            R.SPEED_REPEATS
+            if seconds <= 1.0
+            else R.SPEED_SLOW_REPEATS
+            if seconds <= 5.0
+            else R.SPEED_SLOWEST_REPEATS
+        )
         timing = time_ms(fn, run_device, warmup=0, repeats=repeats)
         times.append((length, timing["median"] / 1000))
         if memory is not None:
