@@ -13,12 +13,15 @@ import pytest
 import torch
 
 from seqlab.bench import (
+    LEARNING_SUITES,
     LEDGER_SUITES,
     STAMP_KEYS,
     SUITES,
+    TIMING_SUITES,
     check_result,
     committed_results,
     load_results,
+    main,
     result_path,
     run_suite,
     time_ms,
@@ -69,6 +72,35 @@ def test_quick_results_have_stamp_fields_and_finite_numbers(quick, name):
     assert result["stamp"]["rules_sha256"] == rules_sha256()
     assert result["rows"] and non_finite(result) is None
     assert result["seconds"] > 0
+
+
+@pytest.mark.parametrize("name", list(SUITES))
+def test_learning_suites_ran_on_the_rules_threads(quick, name):
+    threads = quick[name]["stamp"]["torch_threads"]
+    if name in LEARNING_SUITES:
+        assert threads == R.LEARNING_THREADS
+    else:
+        assert threads == torch.get_num_threads()  # left as they were
+
+
+def test_every_ledger_suite_is_timing_or_learning_not_both():
+    assert set(TIMING_SUITES) | set(LEARNING_SUITES) == set(LEDGER_SUITES)
+    assert not set(TIMING_SUITES) & set(LEARNING_SUITES)
+
+
+def test_side_by_side_runs_give_the_numbers_of_a_run_alone(quick, tmp_path):
+    main(["--suite", "lowdata", "--quick", "--jobs", "2", "--out", str(tmp_path)])
+    apart = load_results(result_path(tmp_path, "lowdata", quick=True))
+    assert apart["stamp"]["torch_threads"] == R.LEARNING_THREADS
+    for a, b in zip(apart["rows"], quick["lowdata"]["rows"], strict=True):
+        assert a["exact_match"] == b["exact_match"]  # a spawned worker, same numbers
+        assert a["train_exact_match"] == b["train_exact_match"]
+
+
+def test_jobs_must_be_positive(capsys):
+    with pytest.raises(SystemExit):
+        main(["--suite", "order", "--quick", "--jobs", "0"])
+    assert "--jobs must be at least 1" in capsys.readouterr().err
 
 
 def _pairs(result):

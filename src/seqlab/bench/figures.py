@@ -70,8 +70,9 @@ def stamp_text(result: dict) -> str:
     s = result["stamp"]
     where = s["gpu"] if s["device"].startswith("cuda") and s.get("gpu") else s["cpu"]
     commit = (s.get("git_commit") or "no commit")[:7]
+    threads = f"{s['torch_threads']} thread{'s' * (s['torch_threads'] != 1)}"
     return (
-        f"{where} · {s['torch_threads']} threads · torch {s['torch']} · {s['date']} · "
+        f"{where} · {threads} · torch {s['torch']} · {s['date']} · "
         f"commit {commit} · seeds {s['seeds']}{' · quick' if result['config'].get('quick') else ''}"
     )
 
