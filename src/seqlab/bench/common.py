@@ -370,15 +370,19 @@ def failed_to_train(search: dict | None, metrics: Iterable[float], chance: float
 
 
 def rescue_search(score: Callable[[float], dict], best: float) -> dict:
-    """Every rate of ``rules.LR_FIRST`` (other than ``best``, already run): the search a
-    family gets at a condition where all its seeds stayed at chance, before it is called
-    "failed to train" there. Returns the form of :func:`search_lr`."""
+    """Every rate of ``rules.LR_FIRST`` and ``best``: the search a family gets at a
+    condition where all its seeds stayed at chance with ``best`` (the rate searched at
+    another condition), before it is called "failed to train" there. Its ``best`` is the
+    rate of lowest validation loss here, so a rate that trains at this condition is the
+    one its seeds are then reported at. Returns the form of :func:`search_lr`."""
     rates = sorted({*R.LR_FIRST, best})
-    scores = {lr: score(lr) for lr in rates if lr != best}
+    scores = {lr: score(lr) for lr in rates}
+    finite = {lr: v["loss"] for lr, v in scores.items() if math.isfinite(v["loss"])}
+    chosen = min(finite, key=finite.get) if finite else best
     return {
-        "rates": sorted(scores),
-        "loss": [scores[lr]["loss"] for lr in sorted(scores)],
-        "metric": [scores[lr]["metric"] for lr in sorted(scores)],
-        "best": best,
-        "at_edge": False,
+        "rates": rates,
+        "loss": [scores[lr]["loss"] for lr in rates],
+        "metric": [scores[lr]["metric"] for lr in rates],
+        "best": chosen,
+        "at_edge": chosen in (rates[0], rates[-1]),
     }

@@ -5,6 +5,7 @@ gradient that reaches the earliest positions."""
 
 from __future__ import annotations
 
+import functools
 import time
 
 import torch
@@ -96,17 +97,24 @@ def _lm_rows(task, lags, steps, seeds, quick, progress) -> tuple[list, dict, dic
         if lag == middle:
             searches = search_each(score, makers, quick=quick)
         for name in makers:
-            accuracy, gradient, seconds = [], [], []
-            for seed in seeds:
-                start = time.perf_counter()
-                model = train(name, searches[name]["best"], seed)
-                seconds.append(time.perf_counter() - start)
-                accuracy.append(evaluate(model, [test])[1])
-                gradient.append(early_gradient(model, _head(test, 64), first))
-                progress.update()
-            search = searches[name] if lag == middle else None
-            if not quick and lag != middle and failed_to_train(None, accuracy, R.CHANCE[task]):
-                search = rescue_search(lambda lr, n=name: score(n, lr), searches[name]["best"])
+
+            def measure(model, test=test, first=first):
+                gradient = early_gradient(model, _head(test, 64), first)
+                return {"accuracy": evaluate(model, [test])[1], **gradient}
+
+            lr, search, found = _seed_runs(
+                functools.partial(train, name),
+                measure,
+                searches[name]["best"],
+                seeds,
+                lambda lr, n=name: score(n, lr),
+                rescue=not quick and lag != middle,
+                chance=R.CHANCE[task],
+                progress=progress,
+            )
+            if lag == middle:
+                search = searches[name]
+            accuracy = [f["accuracy"] for f in found["measures"]]
             rows.append(
                 {
                     "task": task,
@@ -114,18 +122,52 @@ def _lm_rows(task, lags, steps, seeds, quick, progress) -> tuple[list, dict, dic
                     "impl": impl_of(makers[name]()),
                     "lag": lag,
                     "length": test.x.shape[1],
-                    "lr": searches[name]["best"],
+                    "lr": lr,
                     "accuracy": spread(accuracy),
                     "failed_to_train": failed_to_train(search, accuracy, R.CHANCE[task]),
                     "search_here": search,
-                    "early_gradient": spread(g["early"] for g in gradient),
-                    "gradient_ratio": spread(g["ratio"] for g in gradient),
-                    "train_seconds": spread(seconds),
+                    "early_gradient": spread(f["early"] for f in found["measures"]),
+                    "gradient_ratio": spread(f["ratio"] for f in found["measures"]),
+                    "train_seconds": spread(found["seconds"]),
                     "steps": steps,
                 }
             )
     rows.sort(key=lambda r: (r["lag"], r["model"]))
     return rows, searches, params
+
+
+def _seed_runs(train, measure, lr, seeds, score, *, rescue: bool, chance: float, progress):
+    """Train with ``train(lr, seed)`` for every seed and ``measure`` each model. With
+    ``rescue``, where every seed's score (``measure``'s ``"accuracy"``, or its value) is
+    at chance, :func:`~seqlab.bench.common.rescue_search` tries the whole first grid
+    with ``score(lr)``; if it picks another rate, the seeds are trained again at that
+    rate and those are the ones reported.
+
+    Returns:
+        ``(lr, search, {"measures", "seconds"})``: the rate of the reported seeds, the
+        rescue search (``None`` if none ran) and one measure and training time per seed.
+    """
+
+    def run(rate):
+        measures, seconds = [], []
+        for seed in seeds:
+            start = time.perf_counter()
+            model = train(rate, seed)
+            seconds.append(time.perf_counter() - start)
+            measures.append(measure(model))
+            progress.update()
+        return {"measures": measures, "seconds": seconds}
+
+    found = run(lr)
+    scores = [m["accuracy"] if isinstance(m, dict) else m for m in found["measures"]]
+    search = None
+    if rescue and failed_to_train(None, scores, chance):
+        search = rescue_search(score, lr)
+        if search["best"] != lr:
+            lr = search["best"]
+            progress.total += len(seeds)
+            found = run(lr)
+    return lr, search, found
 
 
 def _head(batch: TaskBatch, n: int) -> TaskBatch:
@@ -160,17 +202,20 @@ def _seq2seq_rows(lengths, steps, seeds, quick, progress) -> tuple[list, dict, d
         if n == middle:
             searches = search_each(score, makers, quick=quick)
         for name in makers:
-            scores, seconds = [], []
-            for seed in seeds:
-                start = time.perf_counter()
-                model = train(name, searches[name]["best"], seed)
-                seconds.append(time.perf_counter() - start)
-                scores.append(em(model))
-                progress.update()
-            search = searches[name] if n == middle else None
             chance = R.CHANCE["copy_seq2seq"]
-            if not quick and n != middle and failed_to_train(None, scores, chance):
-                search = rescue_search(lambda lr, m=name: score(m, lr), searches[name]["best"])
+            lr, search, found = _seed_runs(
+                functools.partial(train, name),
+                em,
+                searches[name]["best"],
+                seeds,
+                lambda lr, m=name: score(m, lr),
+                rescue=not quick and n != middle,
+                chance=chance,
+                progress=progress,
+            )
+            if n == middle:
+                search = searches[name]
+            scores = found["measures"]
             rows.append(
                 {
                     "task": "copy_seq2seq",
@@ -178,11 +223,11 @@ def _seq2seq_rows(lengths, steps, seeds, quick, progress) -> tuple[list, dict, d
                     "impl": impl_of(makers[name]()),
                     "lag": n,
                     "length": n,
-                    "lr": searches[name]["best"],
+                    "lr": lr,
                     "exact_match": spread(scores),
                     "failed_to_train": failed_to_train(search, scores, chance),
                     "search_here": search,
-                    "train_seconds": spread(seconds),
+                    "train_seconds": spread(found["seconds"]),
                     "steps": steps,
                 }
             )
