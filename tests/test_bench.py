@@ -475,7 +475,7 @@ def test_ledger_and_figures_cover_every_quick_suite(quick, tmp_path):
     assert all(r["verdict"] in R.VERDICTS and r["result"] and r["regime"] for r in rows)
     for result in quick.values():
         fig = plot_result(result)
-        assert any("commit" in t.get_text() and "threads" in t.get_text() for t in fig.texts)
+        assert any("commit" in t.get_text() and "thread" in t.get_text() for t in fig.texts)
     panels = explorer_panels(quick)
     widget = PanelExplorer(panels)
     assert len(widget.panels) == len(panels) >= 8

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from seqlab.bench import SUITES, committed_results, load_results, result_path, stats
 from seqlab.bench import rules as R
-from seqlab.bench.common import rules_sha256
+from seqlab.bench.common import failed_to_train, rules_sha256
 
 NAMES = {
     "lstm": "LSTM",
@@ -550,6 +550,16 @@ def solved(row: dict) -> bool:
     return stats.bootstrap_mean(row["accuracy"]["values"])["lo"] >= R.SOLVED
 
 
+def ladder_failed(result: dict, row: dict) -> bool:
+    """Whether a rung of the size ladder (a ``ch3_copy`` row of the ``order`` suite)
+    failed to train: every seed and every rate of its search within
+    ``rules.NEAR_CHANCE`` of chance (one in ``n_symbols``)."""
+    sizes = result["config"]["ladder"][row["model"]]
+    search = result["lr_search"]["ch3_copy"][row["model"]][sizes.index(row["size"])]
+    chance = 1 / result["config"]["ch3_copy"]["n_symbols"]
+    return failed_to_train(search, row["accuracy"]["values"], chance)
+
+
 def smallest_solving(result: dict) -> dict[str, dict | None]:
     """Per family, the smallest ladder rung that :func:`solved` the task."""
     out = {}
@@ -577,7 +587,15 @@ def claim_simplicity(results) -> dict:
         f"smallest to solve chapter 3's copy task (interval above {R.SOLVED}): "
         f"LSTM {say(lstm)}, Transformer {say(tf)}"
     )
-    comparisons = [_fact("smallest model that solves it", holds, text)]
+    comparison = _fact("smallest model that solves it", holds, text)
+    never = [
+        name
+        for name in ("lstm", "transformer")
+        if all(ladder_failed(r, x) for x in _rows(r, task="ch3_copy", model=name))
+    ]
+    if never:  # a family at chance at every size says nothing of its family's ability
+        comparison.update(bearing="excluded", reason=f"{', '.join(never)} failed to train")
+    comparisons = [comparison]
     sizes = [x["params"] for x in _rows(r, task="ch3_copy")]
     steps = r["config"]["ladder_steps"]
     regime = f"{_machine(r)}; {min(sizes):,}–{max(sizes):,} parameters, {steps} steps"

@@ -97,14 +97,9 @@ def _lm_rows(task, lags, steps, seeds, quick, progress) -> tuple[list, dict, dic
         if lag == middle:
             searches = search_each(score, makers, quick=quick)
         for name in makers:
-
-            def measure(model, test=test, first=first):
-                gradient = early_gradient(model, _head(test, 64), first)
-                return {"accuracy": evaluate(model, [test])[1], **gradient}
-
             lr, search, found = _seed_runs(
                 functools.partial(train, name),
-                measure,
+                functools.partial(_lm_measures, test, first),
                 searches[name]["best"],
                 seeds,
                 lambda lr, n=name: score(n, lr),
@@ -134,6 +129,12 @@ def _lm_rows(task, lags, steps, seeds, quick, progress) -> tuple[list, dict, dic
             )
     rows.sort(key=lambda r: (r["lag"], r["model"]))
     return rows, searches, params
+
+
+def _lm_measures(test: TaskBatch, first: int, model) -> dict:
+    """A trained LM's test accuracy and :func:`early_gradient` (on 64 test sequences)."""
+    gradient = early_gradient(model, _head(test, 64), first)
+    return {"accuracy": evaluate(model, [test])[1], **gradient}
 
 
 def _seed_runs(train, measure, lr, seeds, score, *, rescue: bool, chance: float, progress):
