@@ -344,6 +344,14 @@ def test_the_committed_speed_grid_is_the_rules_grid_and_every_skip_has_a_reason(
         assert ("lstm-teaching", width, c["teaching_batch"], length, mode) in cells
 
 
+def test_a_stamp_names_the_commit_the_process_started_from(monkeypatch):
+    from seqlab.bench import common
+
+    started = common.GIT_COMMIT
+    monkeypatch.setattr(common, "_git_commit", lambda: "a commit made while the suite ran")
+    assert common.stamp(torch.device("cpu"), [0])["git_commit"] == started
+
+
 def test_load_all_leaves_out_a_file_made_under_other_rules(quick, tmp_path):
     notices = []
     for name, result in quick.items():

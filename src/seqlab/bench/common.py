@@ -56,15 +56,21 @@ def _git_commit() -> str | None:
         return None
 
 
+# The commit of the code this process imported, read once at import: a suite that runs
+# for an hour stamps the commit it started from, not one made while it ran.
+GIT_COMMIT = _git_commit()
+
+
 def stamp(run_device: torch.device, seeds: list[int]) -> dict:
     """Where and with what a result was measured: :func:`seqlab.utils.environment_report`
-    plus the device used, the seeds and the git commit (``SEQLAB_GIT_COMMIT`` when set,
-    for a copy of the tree run elsewhere; ``None`` outside a checkout)."""
+    plus the device used, the seeds and the git commit of the code this process imported
+    (:data:`GIT_COMMIT`; ``SEQLAB_GIT_COMMIT`` when set, for a copy of the tree run
+    elsewhere; ``None`` outside a checkout)."""
     return {
         **environment_report(),
         "device": str(run_device),
         "seeds": seeds,
-        "git_commit": _git_commit(),
+        "git_commit": GIT_COMMIT,
         "rules_sha256": rules_sha256(),
     }
 
