@@ -68,9 +68,8 @@ def _colour(name: str):
 def stamp_text(result: dict) -> str:
     """One line naming where and with what ``result`` was measured."""
     s = result["stamp"]
-    where = s["gpu"] if s["device"].startswith("cuda") and s.get("gpu") else s["cpu"]
+    where, threads = ledger.machine(result)
     commit = (s.get("git_commit") or "no commit")[:7]
-    threads = f"{s['torch_threads']} thread{'s' * (s['torch_threads'] != 1)}"
     return (
         f"{where} · {threads} · torch {s['torch']} · {s['date']} · "
         f"commit {commit} · seeds {s['seeds']}{' · quick' if result['config'].get('quick') else ''}"

@@ -84,10 +84,17 @@ def _interval(c: dict, digits: int = 2) -> str:
     return f"{c['diff']:+.{digits}f} [{c['lo']:+.{digits}f}, {c['hi']:+.{digits}f}]"
 
 
-def _machine(result: dict) -> str:
+def machine(result: dict) -> tuple[str, str]:
+    """Where ``result`` was measured, from its stamp: the GPU on CUDA, else the CPU; and
+    its thread count as words (``"1 thread"``, ``"2 threads"``)."""
     s = result["stamp"]
-    where = s.get("gpu") if s["device"].startswith("cuda") else s["cpu"]
-    return f"{where}, {s['torch_threads']} thread{'s' if s['torch_threads'] != 1 else ''}"
+    where = s["gpu"] if s["device"].startswith("cuda") and s.get("gpu") else s["cpu"]
+    n = s["torch_threads"]
+    return where, f"{n} thread{'s' * (n != 1)}"
+
+
+def _machine(result: dict) -> str:
+    return ", ".join(machine(result))
 
 
 # --- Claim 1: speed -------------------------------------------------------------------
