@@ -109,7 +109,7 @@ def _lm_rows(task, lags, steps, seeds, quick, progress) -> tuple[list, dict, dic
             )
             if lag == middle:
                 search = searches[name]
-            accuracy = [f["accuracy"] for f in found["measures"]]
+            accuracy = [f["score"] for f in found["measures"]]
             rows.append(
                 {
                     "task": task,
@@ -132,17 +132,18 @@ def _lm_rows(task, lags, steps, seeds, quick, progress) -> tuple[list, dict, dic
 
 
 def _lm_measures(test: TaskBatch, first: int, model) -> dict:
-    """A trained LM's test accuracy and :func:`early_gradient` (on 64 test sequences)."""
+    """A trained LM's test accuracy (``score``) and :func:`early_gradient` (on 64 test
+    sequences)."""
     gradient = early_gradient(model, _head(test, 64), first)
-    return {"accuracy": evaluate(model, [test])[1], **gradient}
+    return {"score": evaluate(model, [test])[1], **gradient}
 
 
 def _seed_runs(train, measure, lr, seeds, score, *, rescue: bool, chance: float, progress):
-    """Train with ``train(lr, seed)`` for every seed and ``measure`` each model. With
-    ``rescue``, where every seed's score (``measure``'s ``"accuracy"``, or its value) is
-    at chance, :func:`~seqlab.bench.common.rescue_search` tries the whole first grid
-    with ``score(lr)``; if it picks another rate, the seeds are trained again at that
-    rate and those are the ones reported.
+    """Train with ``train(lr, seed)`` for every seed and ``measure`` each model (a dict
+    with the seed's ``"score"``). With ``rescue``, where every seed's score is at chance,
+    :func:`~seqlab.bench.common.rescue_search` tries the whole first grid with
+    ``score(lr)``; if it picks another rate, the seeds are trained again at that rate and
+    those are the ones reported.
 
     Returns:
         ``(lr, search, {"measures", "seconds"})``: the rate of the reported seeds, the
@@ -160,9 +161,8 @@ def _seed_runs(train, measure, lr, seeds, score, *, rescue: bool, chance: float,
         return {"measures": measures, "seconds": seconds}
 
     found = run(lr)
-    scores = [m["accuracy"] if isinstance(m, dict) else m for m in found["measures"]]
     search = None
-    if rescue and failed_to_train(None, scores, chance):
+    if rescue and failed_to_train(None, [m["score"] for m in found["measures"]], chance):
         search = rescue_search(score, lr)
         if search["best"] != lr:
             lr = search["best"]
@@ -206,7 +206,7 @@ def _seq2seq_rows(lengths, steps, seeds, quick, progress) -> tuple[list, dict, d
             chance = R.CHANCE["copy_seq2seq"]
             lr, search, found = _seed_runs(
                 functools.partial(train, name),
-                em,
+                lambda model, em=em: {"score": em(model)},
                 searches[name]["best"],
                 seeds,
                 lambda lr, m=name: score(m, lr),
@@ -216,7 +216,7 @@ def _seq2seq_rows(lengths, steps, seeds, quick, progress) -> tuple[list, dict, d
             )
             if n == middle:
                 search = searches[name]
-            scores = found["measures"]
+            scores = [f["score"] for f in found["measures"]]
             rows.append(
                 {
                     "task": "copy_seq2seq",
