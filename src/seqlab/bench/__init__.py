@@ -19,6 +19,11 @@ reads the same files on Colab as in the book build.
                that solves chapter 3's task (claims 5 and 6c)
 ``streaming``  memory and latency per generated token against context (claim 6a)
 ``lowdata``    held-out exact match after training on 1k and 10k dates (claim 6b)
+``sweep``      char-LM test loss on the standard library's source against model size
+               (six matched sizes, rates searched per size) and against training data
+               (claim 3 at a size that can be fitted; ``--tier cpu`` or ``gpu``)
+``context``    test loss at each position of a 512-character context (1024 on the GPU
+               tier): where each family stops using context (claim 2 on real text)
 ``recipe``     the Transformer's training recipe, one ingredient at a time, and post-
                against pre-LN with and without clipping (chapter 9)
 =============  ====================================================================
@@ -33,12 +38,15 @@ Usage::
     python -m seqlab.bench --suite ledger --jobs 2  # chapter 10's suites, two cores
     python -m seqlab.bench --suite speed --quick    # small and fast, for CI and chapters
     python -m seqlab.bench --suite speed --device cuda
+    python -m seqlab.bench --suite scale --jobs 2    # sweep and context, CPU tier
+    python -m seqlab.bench --suite scale --tier gpu --device cuda
 
 Timing: a warm-up call first (it also measures peak memory), then several timed calls
 (CUDA synchronised), reported as median, minimum and maximum in milliseconds. Every
 learning experiment searches each family's learning rate the same way on a tuning seed
 and reports five other seeds (``--quick``: one rate, one seed: it checks the code, not
-the claims). Only ``speed`` uses a GPU; the others measure learning and run on the CPU.
+the claims). ``speed`` and the GPU tier of ``sweep`` and ``context`` use a GPU; the
+others measure learning at sizes a CPU trains, and run on the CPU.
 """
 
 from __future__ import annotations
@@ -56,6 +64,7 @@ import torch
 
 from seqlab.bench import rules as R
 from seqlab.bench.common import non_finite, stamp, time_ms
+from seqlab.bench.context import context_suite
 from seqlab.bench.longrange import longrange_suite
 from seqlab.bench.lowdata import lowdata_suite
 from seqlab.bench.order import order_suite
@@ -63,12 +72,15 @@ from seqlab.bench.recipe import recipe_suite
 from seqlab.bench.scaling import scaling_suite
 from seqlab.bench.speed import speed_suite
 from seqlab.bench.streaming import streaming_suite
+from seqlab.bench.sweep import sweep_suite
 from seqlab.utils import atomic_write, device
 
 __all__ = [
     "GPU_SUITES",
     "LEDGER_SUITES",
+    "SCALE_SUITES",
     "SUITES",
+    "TIERS",
     "committed_results",
     "load_results",
     "main",
@@ -85,16 +97,23 @@ SUITES: dict[str, Callable[..., dict]] = {
     "longrange": longrange_suite,
     "order": order_suite,
     "lowdata": lowdata_suite,
+    "sweep": sweep_suite,
+    "context": context_suite,
     "recipe": recipe_suite,
 }
-# The suites behind chapter 10's claims (``recipe`` belongs to chapter 9's training recipe).
-LEDGER_SUITES = tuple(name for name in SUITES if name != "recipe")
-GPU_SUITES = ("speed",)  # the rest measure learning, not hardware: always on the CPU
+# The suites at scale: a "cpu" tier committed from the 2-core machine and a "gpu" tier of
+# larger models (scale_rules.TIERS); their files are named by tier, not by device.
+SCALE_SUITES = ("sweep", "context")
+TIERS = ("cpu", "gpu")
+# The suites behind chapter 10's claims at small size (``recipe`` belongs to chapter 9's
+# training recipe; the suites at scale are a group of their own, ``--suite scale``).
+LEDGER_SUITES = tuple(name for name in SUITES if name not in ("recipe", *SCALE_SUITES))
+GPU_SUITES = ("speed", *SCALE_SUITES)  # the rest measure learning: always on the CPU
 # The suites that time hardware run alone; the ones that measure learning run on
 # ``rules.LEARNING_THREADS`` threads each, so ``--jobs`` can run them side by side. Listed
 # longest first (on the 2-core machine), the order in which ``--jobs`` hands them out.
 TIMING_SUITES = ("speed", "streaming")
-LEARNING_SUITES = ("longrange", "lowdata", "scaling", "order")
+LEARNING_SUITES = ("sweep", "context", "longrange", "lowdata", "scaling", "order")
 REQUIRED = ("suite", "stamp", "config", "params", "rows")
 STAMP_KEYS = (
     "python",
@@ -115,17 +134,30 @@ def result_path(out: str | Path, name: str, device_type: str = "cpu", quick: boo
 
 
 def run_suite(
-    name: str, *, quick: bool = False, run_device=None, out: str | Path = "results", **options
+    name: str,
+    *,
+    quick: bool = False,
+    run_device=None,
+    out: str | Path = "results",
+    tier: str = "cpu",
+    **options,
 ) -> Path:
     """Run suite ``name``, check its result and write it (see :func:`result_path`);
-    return the path. ``options`` go to the suite function (e.g. ``lengths``, ``steps``)."""
+    return the path. ``options`` go to the suite function (e.g. ``lengths``, ``steps``).
+    A suite at scale (:data:`SCALE_SUITES`) runs its ``tier``: the "cpu" tier always on
+    the CPU, the "gpu" tier on ``run_device`` (default a GPU if any); its file is named
+    by the tier."""
     if name not in SUITES:
         raise ValueError(f"unknown suite {name!r}; choose one of {sorted(SUITES)}")
+    if tier not in TIERS:
+        raise ValueError(f"unknown tier {tier!r}; choose one of {list(TIERS)}")
     run_device = torch.device(run_device) if run_device is not None else device()
-    if name not in GPU_SUITES:
+    if name not in GPU_SUITES or (name in SCALE_SUITES and tier == "cpu"):
         run_device = torch.device("cpu")
+    if name in SCALE_SUITES:
+        options["tier"] = tier
     threads = torch.get_num_threads()
-    if name in LEARNING_SUITES:
+    if name in LEARNING_SUITES and run_device.type == "cpu":
         torch.set_num_threads(R.LEARNING_THREADS)
     start = time.perf_counter()
     try:
@@ -134,7 +166,8 @@ def run_suite(
         torch.set_num_threads(threads)
     result["seconds"] = time.perf_counter() - start
     check_result(result)
-    path = result_path(out, name, run_device.type, quick)
+    label = tier if name in SCALE_SUITES else run_device.type
+    path = result_path(out, name, label, quick)
     with atomic_write(path) as f:  # an interrupted run leaves the old file or none
         f.write(json.dumps(result, indent=1) + "\n")
     return path
@@ -193,8 +226,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--suite",
         default="all",
-        choices=[*SUITES, "ledger", "all"],
-        help="one suite, the ledger's (all but recipe) or all",
+        choices=[*SUITES, "ledger", "scale", "all"],
+        help="one suite; 'ledger', the small claims' suites (all but recipe and the "
+        "suites at scale); 'scale', sweep and context; or all",
+    )
+    parser.add_argument(
+        "--tier",
+        default="cpu",
+        choices=TIERS,
+        help="the size of sweep and context: cpu (committed from 2 cores) or gpu",
     )
     parser.add_argument("--quick", action="store_true", help="small sizes, one seed, for CI")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: a GPU if any)")
@@ -209,16 +249,16 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error(f"--jobs must be at least 1, got {args.jobs}")
-    groups = {"all": list(SUITES), "ledger": list(LEDGER_SUITES)}
+    groups = {"all": list(SUITES), "ledger": list(LEDGER_SUITES), "scale": list(SCALE_SUITES)}
     names = groups.get(args.suite, [args.suite])
     total = time.perf_counter()
     alone = [n for n in names if n not in LEARNING_SUITES or args.jobs == 1]
     for name in alone:
-        _report(_timed_run(name, args.quick, args.device, args.out))
+        _report(_timed_run(name, args.quick, args.device, args.out, args.tier))
     side_by_side = [n for n in LEARNING_SUITES if n in names and n not in alone]
     if side_by_side:
         jobs = min(args.jobs, len(side_by_side))
-        tasks = [(name, args.quick, args.device, args.out) for name in side_by_side]
+        tasks = [(name, args.quick, args.device, args.out, args.tier) for name in side_by_side]
         with multiprocessing.get_context("spawn").Pool(jobs, _pin, (jobs,)) as pool:
             for done in pool.imap_unordered(_timed_run_star, tasks):
                 _report(done)
@@ -234,9 +274,9 @@ def _pin(jobs: int) -> None:
         os.sched_setaffinity(0, {cores[worker % len(cores)]})
 
 
-def _timed_run(name, quick, run_device, out) -> tuple[str, Path, float]:
+def _timed_run(name, quick, run_device, out, tier="cpu") -> tuple[str, Path, float]:
     start = time.perf_counter()
-    path = run_suite(name, quick=quick, run_device=run_device, out=out)
+    path = run_suite(name, quick=quick, run_device=run_device, out=out, tier=tier)
     return name, path, time.perf_counter() - start
 
 

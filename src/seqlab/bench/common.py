@@ -40,6 +40,14 @@ def rules_sha256() -> str:
     return hashlib.sha256(Path(R.__file__).read_bytes()).hexdigest()
 
 
+def scale_rules_sha256() -> str:
+    """The SHA-256 of the bytes of :mod:`seqlab.bench.scale_rules`, the rules of the
+    suites at scale only (their stamps record it beside :func:`rules_sha256`)."""
+    from seqlab.bench import scale_rules
+
+    return hashlib.sha256(Path(scale_rules.__file__).read_bytes()).hexdigest()
+
+
 def _git_commit() -> str | None:
     if os.environ.get("SEQLAB_GIT_COMMIT"):  # set where the tree was copied elsewhere
         return os.environ["SEQLAB_GIT_COMMIT"]
@@ -132,10 +140,12 @@ def lm_pair(
     n_heads: int = 4,
     n_layers: int = 2,
     d_embed: int = 32,
+    lstm_layers: int = 1,
 ) -> dict[str, Callable[[], nn.Module]]:
-    """An LSTM language model (``torch.nn.LSTM``, forget bias ``rules.FORGET_BIAS``) and a
-    Transformer LM (fused attention) whose feed-forward width is chosen to match its
-    parameter count (within :data:`MAX_MISMATCH`).
+    """An LSTM language model (``torch.nn.LSTM``, ``lstm_layers`` layers, forget bias
+    ``rules.FORGET_BIAS``) and a Transformer LM (fused attention, ``n_layers`` layers)
+    whose feed-forward width is chosen to match its parameter count (within
+    :data:`MAX_MISMATCH`, see :func:`matched_d_ff`).
 
     Returns:
         ``{"lstm": make, "transformer": make}``, functions building fresh models.
@@ -146,6 +156,7 @@ def lm_pair(
             vocab_size=vocab,
             d_embed=d_embed,
             hidden_size=hidden,
+            num_layers=lstm_layers,
             forget_bias=R.FORGET_BIAS,
             impl="torch",
         )
@@ -164,9 +175,25 @@ def lm_pair(
         return TransformerLM(config)
 
     target = count_parameters(lstm())
-    d_ff = closest_size(transformer_of, target, range(4, 16 * d_model + 1, 4))
+    d_ff = matched_d_ff(transformer_of, target, 16 * d_model)
     check_matched({"lstm": target, "transformer": count_parameters(transformer_of(d_ff))})
     return {"lstm": lstm, "transformer": lambda: transformer_of(d_ff)}
+
+
+def matched_d_ff(make: Callable[[int], nn.Module], target: int, largest: int) -> int:
+    """The multiple of 4 in ``4 … largest`` whose model ``make(d_ff)`` has the parameter
+    count closest to ``target`` (the smaller on a tie). A model's count grows linearly
+    with ``d_ff``, so two builds give the line and a third checks it: the same answer as
+    trying every width, at any size."""
+    base, slope = count_parameters(make(4)), count_parameters(make(8)) - count_parameters(make(4))
+    if slope <= 0:
+        raise ValueError("make(d_ff) must have more parameters as d_ff grows")
+    j, last = (target - base) / slope, (largest - 4) // 4  # d_ff = 4 + 4 j on the line
+    candidates = sorted({min(max(i, 0), last) for i in (math.floor(j), math.ceil(j))})
+    d_ff = 4 + 4 * min(candidates, key=lambda i: abs(base + slope * i - target))
+    if count_parameters(make(d_ff)) != base + slope * (d_ff - 4) // 4:
+        raise ValueError(f"make(d_ff)'s parameter count is not linear in d_ff at {d_ff}")
+    return d_ff
 
 
 def seq2seq_pair(task, *, attention: str, max_len: int) -> dict[str, Callable[[], nn.Module]]:

@@ -25,3 +25,10 @@ class TaskBatch:
     mask: torch.Tensor
     vocab_size: int
     n_classes: int
+
+    def to(self, device) -> TaskBatch:
+        """The same batch with its tensors on ``device`` (a GPU run's batches)."""
+        return TaskBatch(
+            self.x.to(device), self.y.to(device), self.mask.to(device), self.vocab_size,
+            self.n_classes,
+        )  # fmt: skip

@@ -108,21 +108,38 @@ class CharVocab:
         return f"CharVocab({len(self.chars)} characters, unknown={self.unknown!r})"
 
     def encode(self, text: str) -> torch.Tensor:
-        """``text`` -> ids, a ``(len(text),)`` int64 tensor."""
+        """``text`` -> ids, a ``(len(text),)`` int64 tensor (a table lookup of the code
+        points: millions of characters a second)."""
         if not isinstance(text, str):
             raise TypeError(f"text must be a str, got {type(text).__name__}")
-        ids = []
-        for position, c in enumerate(text):
-            i = self.index.get(c)
-            if i is None:
-                if self.unknown == "error":
-                    raise ValueError(
-                        f"character {c!r} (U+{ord(c):04X}) at position {position} is not in the "
-                        "vocabulary; build it from text that contains it, or use unknown='unk'"
-                    )
-                i = len(self) - 1
-            ids.append(i)
-        return torch.tensor(ids, dtype=torch.long)
+        if not text:
+            return torch.zeros(0, dtype=torch.long)
+        points = torch.frombuffer(
+            bytearray(text.encode("utf-32-le", "surrogatepass")), dtype=torch.int32
+        ).long()  # (len(text),) code points
+        table = self._table()
+        inside = points < len(table)
+        ids = torch.where(inside, table[points.clamp(max=len(table) - 1)], -1)
+        unknown = ids < 0
+        if unknown.any():
+            if self.unknown == "error":
+                position = int(unknown.nonzero()[0, 0])
+                c = text[position]
+                raise ValueError(
+                    f"character {c!r} (U+{ord(c):04X}) at position {position} is not in the "
+                    "vocabulary; build it from text that contains it, or use unknown='unk'"
+                )
+            ids[unknown] = len(self) - 1
+        return ids
+
+    def _table(self) -> torch.Tensor:
+        """Code point -> id, ``-1`` for characters outside the vocabulary (built once)."""
+        if getattr(self, "_lookup", None) is None:
+            table = torch.full((max(map(ord, self.chars)) + 1,), -1, dtype=torch.long)
+            for c, i in self.index.items():
+                table[ord(c)] = i
+            self._lookup = table
+        return self._lookup
 
     def decode(self, ids) -> str:
         """Ids (a sequence or a 1-D tensor) -> text."""
