@@ -8,6 +8,7 @@ import json
 import math
 import subprocess
 import sys
+import sysconfig
 
 import pytest
 import torch
@@ -15,6 +16,7 @@ import torch
 from seqlab.bench import (
     LEARNING_SUITES,
     LEDGER_SUITES,
+    SCALE_SUITES,
     STAMP_KEYS,
     SUITES,
     TIMING_SUITES,
@@ -28,12 +30,14 @@ from seqlab.bench import (
 )
 from seqlab.bench import ledger as ledger_mod
 from seqlab.bench import rules as R
+from seqlab.bench import scale_rules as S
 from seqlab.bench.common import (
     failed_to_train,
     lm_pair,
     non_finite,
     rescue_search,
     rules_sha256,
+    scale_rules_sha256,
     search_lr,
     spread,
 )
@@ -42,6 +46,7 @@ from seqlab.bench.longrange import early_gradient
 from seqlab.bench.lowdata import fixed_set
 from seqlab.bench.scaling import matmul_params, power_law_fit, train_flops
 from seqlab.bench.streaming import next_token_calls, read_context, state_bytes
+from seqlab.data.code import code_corpus
 from seqlab.data.pairs import date_task
 from seqlab.data.tasks import copy_memory
 from seqlab.rnn import RNNLM, RNNLMConfig
@@ -106,7 +111,7 @@ def test_jobs_must_be_positive(capsys):
 def _pairs(result):
     """Every group of parameter counts that the suite compares side by side."""
     params = result["params"]
-    if result["suite"] == "scaling":
+    if result["suite"] in ("scaling", "sweep", "context"):
         rungs = {}
         for key, n in params.items():
             rungs.setdefault(key.split("@")[1], []).append(n)
@@ -323,6 +328,26 @@ def test_committed_results_are_the_full_tier_with_the_rules_seeds(name):
     if name in LEARNING_SUITES:
         assert result["stamp"]["seeds"] == list(R.SEEDS)
         assert result["stamp"]["torch_threads"] == R.LEARNING_THREADS
+
+
+@pytest.mark.parametrize("name", SCALE_SUITES)
+def test_committed_scale_results_are_the_cpu_tier_under_both_rules_files(name):
+    """The suites at scale: a full CPU-tier run (not ``--quick``, the scale rules'
+    seeds, one thread), made under today's rules.py and scale_rules.py, with the
+    fingerprint of the corpus it read in its stamp and its summary; on the Python that
+    made it, that fingerprint is this machine's corpus."""
+    result = load_results(result_path(committed_results(), name, "cpu"))
+    stamp = result["stamp"]
+    assert result["config"]["quick"] is False and result["config"]["tier"] == "cpu"
+    assert stamp["seeds"] == list(S.SCALE_SEEDS)
+    assert stamp["torch_threads"] == R.LEARNING_THREADS and stamp["device"] == "cpu"
+    assert stamp["rules_sha256"] == rules_sha256()
+    assert stamp["scale_rules_sha256"] == scale_rules_sha256()
+    assert ledger_mod.made_under_today(result)
+    assert stamp["corpus_sha256"] == result["corpus"]["corpus_sha256"]
+    if result["corpus"]["python"] == sysconfig.get_python_version():
+        assert stamp["corpus_sha256"] == code_corpus().sha256
+    assert result["config"]["rungs"] == [list(r) for r in S.TIERS["cpu"][name]["rungs"]]
 
 
 def test_the_committed_speed_grid_is_the_rules_grid_and_every_skip_has_a_reason():

@@ -43,7 +43,7 @@ def tier_spec(suite: str, tier: str, quick: bool) -> dict:
         spec.update(steps=S.QUICK_STEPS, batch=S.QUICK_BATCH, heads=2, head_size=None)
         spec.update(d_embed=16)
         if suite == "sweep":
-            spec.update(data_rung=0, eval_every=2)
+            spec.update(data_rung=0, eval_every=2, data_shares=(0.25, 0.5))
     return spec
 
 
@@ -201,7 +201,11 @@ def train_code_lm(
             stale = 0
         else:
             stale += 1
-    model.load_state_dict(best.pop("state"))
+    state = best.pop("state")
+    if state is None:  # no evaluation was finite: report the last (non-finite) loss
+        best["valid_loss"] = loss
+    else:
+        model.load_state_dict(state)
     return model.eval(), {**best, "steps": done, "seconds": seconds}
 
 

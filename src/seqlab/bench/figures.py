@@ -21,6 +21,7 @@ interval in x), ``"seeds"`` (one list of per-seed values per point), ``"dashed"`
 from __future__ import annotations
 
 import math
+import statistics
 import textwrap
 from pathlib import Path
 
@@ -28,7 +29,7 @@ import matplotlib.ticker as mticker
 import numpy as np
 
 from seqlab import plot
-from seqlab.bench import ledger, stats
+from seqlab.bench import atscale, ledger, stats
 from seqlab.bench import rules as R
 
 LABELS = {
@@ -70,9 +71,12 @@ def stamp_text(result: dict) -> str:
     s = result["stamp"]
     where, threads = ledger.machine(result)
     commit = (s.get("git_commit") or "no commit")[:7]
+    corpus = f" · corpus {s['corpus_sha256'][:12]}" if s.get("corpus_sha256") else ""
+    tier = f" · {s['tier']} tier" if s.get("tier") else ""
     return (
         f"{where} · {threads} · torch {s['torch']} · {s['date']} · "
-        f"commit {commit} · seeds {s['seeds']}{' · quick' if result['config'].get('quick') else ''}"
+        f"commit {commit} · seeds {s['seeds']}{corpus}{tier}"
+        f"{' · quick' if result['config'].get('quick') else ''}"
     )
 
 
@@ -414,10 +418,16 @@ def _size_ticks(sizes) -> list[list]:
 
 
 def _scaling_family(r: dict, name: str, found: dict) -> tuple[list, list, dict]:
-    """Family ``name``'s sizes, its loss series (means with intervals and seeds, then the
-    fitted curve dashed) and its residual series, from the fit ``found``."""
+    """Family ``name``'s sizes, its loss series and its residual series in the
+    ``scaling`` file ``r``, from the fit ``found`` (see :func:`_fitted_family`)."""
     n, per_size = ledger.per_size(r, name)
-    band = _mean_band(per_size)
+    return (n, *_fitted_family(name, n, per_size, found))
+
+
+def _fitted_family(name: str, n: list, per_point: list, found: dict) -> tuple[list, dict]:
+    """A family's loss series (means with intervals and seeds at each ``n``, then the
+    fitted curve dashed) and its residual series, from the fit ``found``."""
+    band = _mean_band(per_point)
     fit, alpha = found["fit"], found["alpha"]
     grid = sorted({*np.geomspace(min(n), max(n), 40).tolist(), *n})
     curve = [fit["l_inf"] + fit["a"] * v ** (-fit["alpha"]) for v in grid]
@@ -434,9 +444,9 @@ def _scaling_family(r: dict, name: str, found: dict) -> tuple[list, list, dict]:
         model=name,
         lo=[lo - f for lo, f in zip(band["lo"], fitted, strict=True)],
         hi=[hi - f for hi, f in zip(band["hi"], fitted, strict=True)],
-        seeds=[[v - f for v in g] for g, f in zip(per_size, fitted, strict=True)],
+        seeds=[[v - f for v in g] for g, f in zip(per_point, fitted, strict=True)],
     )
-    return n, series, residual
+    return series, residual
 
 
 def scaling_panels(r: dict) -> list[dict]:
@@ -476,6 +486,66 @@ def scaling_panels(r: dict) -> list[dict]:
             xticks=ticks,
         ),
     ]
+
+
+def sweep_panels(r: dict) -> list[dict]:
+    """Claim 3 on the code corpus: test loss against parameters and against training
+    characters per family (per-point means with intervals, every seed, the fitted
+    L = l_inf + a x^-alpha dashed), each with the residuals of its fit."""
+    tier = r["config"]["tier"].upper()
+    axes = {
+        "model": ("parameters", f"test loss against size, {r['config']['tokens_per_run']:,} "
+                  "characters each"),
+        "data": ("distinct training characters", "test loss against training data, "
+                 f"{statistics.mean(x['params'] for x in _rows(r, study='data')):,.0f} "
+                 "parameters, early stopping"),
+    }  # fmt: skip
+    panels = []
+    for study, (xlabel, title) in axes.items():
+        fits = atscale.sweep_fits(r, study)
+        loss, residuals = [], []
+        for name in atscale.FAMILIES:
+            n, per_point = atscale.sweep_points(r, name, study)
+            series, residual = _fitted_family(name, n, per_point, fits[name])
+            loss += series
+            residuals.append(residual)
+        note = stamp_text(r)
+        panels += [
+            _panel("claim-sweep", f"Claim 3, code ({tier} tier): {title}", xlabel,
+                   "test loss (nats)", loss, note, logx=True, logy=True),
+            _panel("claim-sweep", f"Claim 3, code ({tier} tier): residuals of the fit "
+                   "(mean − fitted)", xlabel, "residual (nats)", residuals, note, logx=True,
+                   hline=0.0),
+        ]  # fmt: skip
+    return panels
+
+
+def context_panels(r: dict) -> list[dict]:
+    """Claim 2 on the code corpus: test loss against the characters of context a
+    prediction had, in half-octave bins, per family at each rung (means with intervals,
+    every seed); each label says where the family stops improving."""
+    panels = []
+    for rung in range(len(r["config"]["rungs"])):
+        series = []
+        for name in atscale.FAMILIES:
+            b = atscale.binned_loss(r, name, rung)
+            stop = atscale.stops_improving(b["bins"], b["mean"])
+            params = _rows(r, model=name, rung=rung)[0]["params"]
+            label = f"{LABELS[name]} ({params:,}), flat from {stop}"
+            series.append(_series(label, b["mid"], model=name, **_mean_band(b["seeds"])))
+        panels.append(
+            _panel(
+                "claim-context",
+                f"Claim 2, code ({r['config']['tier'].upper()} tier): loss at each position, "
+                f"context {r['config']['seq_len']}",
+                "characters of context (log, half-octave bins)",
+                "test loss (nats)",
+                series,
+                stamp_text(r),
+                logx=True,
+            )
+        )
+    return panels
 
 
 def training_panels(r: dict) -> list[dict]:
@@ -754,6 +824,8 @@ CLAIM_PANELS = {
     "claim-simplicity": ("order", simplicity_panels),
     "claim-streaming": ("streaming", streaming_panels),
     "claim-lowdata": ("lowdata", lowdata_panels),
+    "claim-context": ("context", context_panels),
+    "claim-sweep": ("sweep", sweep_panels),
 }
 
 
@@ -765,14 +837,22 @@ def _claim_panels(results: dict, sections) -> list[dict]:
             panels += build(results[suite])
         if section == "claim-speed" and "speed-cuda" in results:
             panels += speed_map_panels(results["speed-cuda"])
+        if f"{suite}-gpu" in results:  # the GPU tier of a suite at scale
+            panels += build(results[f"{suite}-gpu"])
     return panels
+
+
+# the panels of the suites at scale, after those of the claim they add to
+AT_SCALE = {"claim-longrange": "claim-context", "claim-scaling": "claim-sweep"}
 
 
 def claim_panels(results: dict[str, dict]) -> list[dict]:
     """Every panel of every claim whose suite is in ``results`` (keyed by suite, as from
-    :func:`seqlab.bench.ledger.load_all`), in the ledger's order; each panel's
-    ``section`` names its claim."""
-    return _claim_panels(results, SECTIONS)
+    :func:`seqlab.bench.ledger.load_all`), in the ledger's order, those of the suites at
+    scale after their claim's; each panel's ``section`` names its claim (or
+    ``claim-context``, ``claim-sweep``)."""
+    sections = [k for section in SECTIONS for k in (section, AT_SCALE.get(section)) if k]
+    return _claim_panels(results, sections)
 
 
 def suite_panels(result: dict) -> list[dict]:

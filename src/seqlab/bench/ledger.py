@@ -8,11 +8,22 @@ from __future__ import annotations
 
 import itertools
 import math
+import statistics
 from pathlib import Path
 
-from seqlab.bench import SUITES, committed_results, load_results, result_path, stats
+from seqlab.bench import (
+    SCALE_SUITES,
+    SUITES,
+    atscale,
+    committed_results,
+    load_results,
+    result_path,
+    stats,
+)
 from seqlab.bench import rules as R
-from seqlab.bench.common import failed_to_train, rules_sha256
+from seqlab.bench import scale_rules as S
+from seqlab.bench.common import failed_to_train, rules_sha256, scale_rules_sha256
+from seqlab.bench.published import published
 
 NAMES = {
     "lstm": "LSTM",
@@ -24,26 +35,39 @@ NAMES = {
 
 
 def load_all(folder: str | Path | None = None, quick: bool = False, notice=print) -> dict:
-    """Every suite's CPU file in ``folder`` (and ``speed-cuda`` when present), keyed by
-    suite, leaving out (with a one-line ``notice``) any file made under rules other than
-    today's :mod:`~seqlab.bench.rules`. ``folder`` defaults to the results that ship
-    with the package (:func:`~seqlab.bench.committed_results`); give the ``--out``
-    folder of your own ``python -m seqlab.bench`` run to read yours."""
+    """Every suite's CPU file in ``folder`` (and ``speed-cuda``, ``sweep-gpu`` and
+    ``context-gpu`` when present), keyed by suite, leaving out (with a one-line
+    ``notice``) any file made under rules other than today's (:func:`made_under_today`).
+    ``folder`` defaults to the results that ship with the package
+    (:func:`~seqlab.bench.committed_results`); give the ``--out`` folder of your own
+    ``python -m seqlab.bench`` run to read yours."""
     folder = committed_results() if folder is None else Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"no results folder at {folder}")
     paths = {name: result_path(folder, name, "cpu", quick) for name in SUITES}
     paths["speed-cuda"] = result_path(folder, "speed", "cuda", quick)
+    for name in SCALE_SUITES:
+        paths[f"{name}-gpu"] = result_path(folder, name, "gpu", quick)
     results = {}
     for name, path in paths.items():
         if not path.is_file():
             continue
         result = load_results(path)
-        if name != "recipe" and result["stamp"].get("rules_sha256") != rules_sha256():
-            notice(f"{path.name}: made under other rules than seqlab.bench.rules; rerun its suite")
+        if name != "recipe" and not made_under_today(result):
+            notice(f"{path.name}: made under other rules than seqlab.bench's; rerun its suite")
             continue
         results[name] = result
     return results
+
+
+def made_under_today(result: dict) -> bool:
+    """Whether ``result``'s stamp records today's :mod:`~seqlab.bench.rules` and, for a
+    suite at scale, today's :mod:`~seqlab.bench.scale_rules` too."""
+    s = result["stamp"]
+    if s.get("rules_sha256") != rules_sha256():
+        return False
+    scale = s.get("scale_rules_sha256") == scale_rules_sha256()
+    return result["suite"] not in SCALE_SUITES or scale
 
 
 def _rows(result, **where) -> list[dict]:
@@ -267,12 +291,46 @@ def claim_longrange(results) -> dict:
         f"models of {min(min(p.values()) for p in r['params'].values()):,}–"
         f"{max(max(p.values()) for p in r['params'].values()):,} parameters"
     )
+    for key in ("context", "context-gpu"):
+        if key in results:
+            more = context_comparisons(results[key])
+            comparisons += more
+            parts += [f"{c['label']}: {c['mean'][1]:.3f} vs {c['mean'][0]:.3f} nats" for c in more]
+            regime += "; " + context_regime(results[key])
     return {
         "result": "recurrent vs Transformer, " + "; ".join(parts),
         "verdict": _verdict(comparisons),
         "comparisons": comparisons,
         "regime": regime,
     }
+
+
+def context_comparisons(r: dict) -> list[dict]:
+    """Claim 2 on real text: at each rung of a ``context`` file, the gain from far
+    context (:func:`~seqlab.bench.atscale.far_gain`), Transformer against LSTM."""
+    seq_len, tier = r["config"]["seq_len"], r["config"]["tier"].upper()
+    near = "–".join(str(round(f * seq_len)) for f in S.NEAR_BINS)
+    far = "–".join(str(round(f * seq_len)) for f in S.FAR_BINS)
+    out = []
+    for rung in range(len(r["config"]["rungs"])):
+        params = _row(r, model="lstm", rung=rung)["params"]
+        label = (
+            f"code, gain from context {near} → {far} characters, "
+            f"{params:,} parameters ({tier} tier)"
+        )
+        out.append(_judged(label, atscale.context_comparison(r, rung), "transformer"))
+    return out
+
+
+def context_regime(r: dict) -> str:
+    """The regime of a ``context`` file, for claim 2's line of the ledger."""
+    c = r["config"]
+    params = sorted({x["params"] for x in r["rows"]})
+    return (
+        f"code ({c['tier'].upper()} tier, {_machine(r)}): context {c['seq_len']}, "
+        f"{params[0]:,}–{params[-1]:,} parameters, {c['tokens_per_run']:,} training "
+        "characters per run"
+    )
 
 
 # --- Claims 3 and 4: scaling and training speed ----------------------------------------
@@ -296,23 +354,10 @@ def scaling_fits(r: dict) -> dict:
 def claim_scaling(results) -> dict:
     r = results["scaling"]
     fits = scaling_fits(r)
-    d = stats.exponent_difference(fits["lstm"], fits["transformer"])  # alpha_T - alpha_L
-    margin = R.MARGIN["exponent"]
-    if d["lo"] > 0 and d["diff"] > margin:
-        bearing = "supports"
-    elif d["hi"] < 0 and -d["diff"] > margin:
-        bearing = "contradicts"
-    else:
-        bearing = "inconclusive"
+    d = stats.exponent_comparison(fits["lstm"], fits["transformer"])  # alpha_T - alpha_L
+    label = "exponent alpha, Transformer − LSTM (help text, size)"
+    comparisons = [_judged(label, d, "transformer")]
     a_l, a_t = fits["lstm"]["alpha"], fits["transformer"]["alpha"]
-    comparison = {
-        "label": "exponent alpha, Transformer − LSTM",
-        "outcome": "win" if bearing != "inconclusive" else "inconclusive",
-        **d,
-        "margin": margin,
-        "bearing": bearing,
-        "reason": f"interval {d['lo']:+.3f}…{d['hi']:+.3f}, margin {margin}",
-    }
     n = [x["params"] for x in r["rows"]]
     text = (
         f"L = L∞ + a·N^−α fitted to per-size means: α LSTM {a_l['value']:.2f} "
@@ -323,13 +368,46 @@ def claim_scaling(results) -> dict:
         f"{_machine(r)}; {min(n):,}–{max(n):,} parameters ({len(r['config']['rungs'])} sizes), "
         f"{r['config']['tokens_per_run']:,} training tokens per run"
     )
+    for key in ("sweep", "sweep-gpu"):
+        if key in results:
+            more, more_text, more_regime = _sweep_part(results[key])
+            comparisons += more
+            text += "; " + more_text
+            regime += "; " + more_regime
     return {
         "result": text,
-        "verdict": _verdict([comparison]),
-        "comparisons": [comparison],
+        "verdict": _verdict(comparisons),
+        "comparisons": comparisons,
         "fits": fits,
         "regime": regime,
     }
+
+
+def _sweep_part(r: dict) -> tuple[list[dict], str, str]:
+    """Claim 3's comparisons from a ``sweep`` file (size and data exponents on the code
+    corpus), a sentence of their results and the regime."""
+    tier = r["config"]["tier"].upper()
+    comparisons, parts = [], []
+    for c in atscale.sweep_comparisons(r):
+        label = f"exponent alpha, Transformer − LSTM (code, {c['what']}, {tier} tier)"
+        comparisons.append({**_judged(label, c, "transformer"), "fits": c.pop("fits")})
+        fits = comparisons[-1]["fits"]
+        a_l, a_t = fits["lstm"]["alpha"], fits["transformer"]["alpha"]
+        parts.append(
+            f"code, {c['what']}: α LSTM {a_l['value']:.2f} [{a_l['lo']:.2f}, {a_l['hi']:.2f}], "
+            f"Transformer {a_t['value']:.2f} [{a_t['lo']:.2f}, {a_t['hi']:.2f}], "
+            f"difference {_interval(c, 2)}"
+        )
+    n = [x["params"] for x in r["rows"] if x["study"] == "model"]
+    data_rows = [x for x in r["rows"] if x["study"] == "data"]
+    chars = [x["train_chars"] for x in data_rows]
+    regime = (
+        f"code ({tier} tier, {_machine(r)}): {min(n):,}–{max(n):,} parameters "
+        f"({len(r['config']['rungs'])} sizes), {r['config']['tokens_per_run']:,} training "
+        f"characters per run; data {min(chars):,}–{r['config']['tokens_per_run']:,} "
+        f"characters at {statistics.mean(x['params'] for x in data_rows):,.0f} parameters"
+    )
+    return comparisons, "; ".join(parts), regime
 
 
 def _at_time(curve: dict, seconds: float) -> float:
@@ -675,18 +753,42 @@ CLAIMS = [
 ]
 
 
+# the published sections that bear on a ledger row beside its own
+PUBLISHED_ALSO = {"claim-longrange": ("claim-context",)}
+
+
 def ledger(results: dict[str, dict]) -> list[dict]:
     """One row per claim: ``claim``, ``experiment``, ``section``, ``result``,
-    ``verdict``, ``comparisons`` and ``regime`` (rows whose suites have no results are
-    skipped: see :func:`unmeasured`)."""
+    ``verdict``, ``comparisons``, ``regime`` and ``published`` (the studies at scale of
+    :mod:`~seqlab.bench.published`, each with ``beside_ours``, see :func:`beside_ours`).
+    Rows whose suites have no results are skipped: see :func:`unmeasured`."""
     rows = []
     for claim, experiment, suites, judge, section in CLAIMS:
         if not all(s in results for s in suites):
             continue
         found = judge(results)
         assert found["verdict"] in R.VERDICTS
-        rows.append({"claim": claim, "experiment": experiment, "section": section, **found})
+        studies = [
+            {**entry, "beside_ours": beside_ours(found["verdict"], entry["bearing"])}
+            for key in (section, *PUBLISHED_ALSO.get(section, ()))
+            for entry in published(key)
+        ]
+        row = {"claim": claim, "experiment": experiment, "section": section, **found}
+        rows.append({**row, "published": studies})
     return rows
+
+
+def beside_ours(verdict: str, bearing: str) -> str:
+    """How a published study's ``bearing`` on a claim stands beside our ``verdict``:
+    ``"agrees"`` (it supports a claim we find supported, or contradicts one we find not
+    supported here), ``"disagrees"`` (the opposite), ``"partly"`` (either side mixed or
+    inconclusive), or ``"not tested there"``."""
+    if bearing == "not tested":
+        return "not tested there"
+    ours = {"supported": "supports", "not supported here": "contradicts"}.get(verdict)
+    if ours is None or bearing not in ("supports", "contradicts"):
+        return "partly"
+    return "agrees" if ours == bearing else "disagrees"
 
 
 def unmeasured(results: dict[str, dict]) -> list[dict]:

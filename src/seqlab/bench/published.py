@@ -246,6 +246,22 @@ PUBLISHED: dict[str, list[dict]] = {
             "checked": "§4 and §4.2 text, Table 2 and the Fig. 4 caption in a full-text copy "
             "of 2305.13048 (GitHub-indexed)",
         },
+        {
+            "source": "Tay et al. 2022",
+            "title": "Scaling Laws vs Model Architectures: How does Inductive Bias "
+            "Influence Scaling?",
+            "url": "https://arxiv.org/abs/2207.10551",
+            "where": "Abstract",
+            "scale": "ten architectures (Transformer variants, efficient attention, "
+            "convolutions, MLP-Mixer; no recurrent network), 15M to 40B parameters, "
+            "encoder-decoder pretraining on C4",
+            "finding": "Which architecture was best changed with scale, so a ranking "
+            "measured at one size need not hold at another; no recurrent network was "
+            "compared.",
+            "bearing": "not tested",
+            "checked": "abstract on arXiv 2207.10551 and OpenReview (EMNLP 2023 Findings), "
+            "the setup as summarised from its §3",
+        },
     ],
     "claim-training": [
         {

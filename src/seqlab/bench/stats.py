@@ -460,10 +460,11 @@ def bootstrap_fit(n, per_size, *, resamples: int | None = None, seed: int | None
             ``None``).
         seed: the generator's seed (``R.BOOTSTRAP_SEED`` when ``None``).
     Returns:
-        ``{"fit", "alpha", "l_inf", "a", "samples"}``: ``fit`` is
+        ``{"fit", "alpha", "l_inf", "a", "samples", "seeds"}``: ``fit`` is
         :func:`fit_power_law` of the means; ``alpha``, ``l_inf`` and ``a`` are each
         ``{"value", "lo", "hi"}`` at ``R.CONFIDENCE``; ``samples`` is
-        ``{"alpha": [...]}``, the resampled exponents (for :func:`exponent_difference`).
+        ``{"alpha": [...]}``, the resampled exponents (for :func:`exponent_difference`);
+        ``seeds`` the fewest seeds at any size.
     """
     sizes = _sizes(n)
     if isinstance(per_size, (str, bytes)) or len(per_size) != sizes.size:
@@ -493,6 +494,7 @@ def bootstrap_fit(n, per_size, *, resamples: int | None = None, seed: int | None
         "l_inf": interval("l_inf", l_inf),
         "a": interval("a", a),
         "samples": {"alpha": [float(v) for v in alpha]},
+        "seeds": int(min(g.size for g in groups)),
     }
 
 
@@ -519,6 +521,37 @@ def exponent_difference(fit_a: dict, fit_b: dict) -> dict:
         )
     lo, hi = _quantiles(sb - sa)
     return {"diff": vb - va, "lo": lo, "hi": hi}
+
+
+def exponent_comparison(fit_a: dict, fit_b: dict, names=("lstm", "transformer")) -> dict:
+    """Which of two families' fitted exponents is larger (the curve that falls faster
+    with size or data): :func:`exponent_difference` judged like :func:`compare`, a
+    winner when the interval excludes zero and the difference exceeds
+    ``R.MARGIN["exponent"]``.
+
+    Returns:
+        ``{"diff", "lo", "hi", "margin", "outcome", "winner", "reason"}``, ``diff`` the
+        exponent of ``fit_b`` minus that of ``fit_a``; ``outcome`` ``"win"`` or
+        ``"inconclusive"``; ``winner`` one of ``names`` or ``None``.
+    """
+    name_a, name_b = _names(names)
+    d = exponent_difference(fit_a, fit_b)
+    margin = float(R.MARGIN["exponent"])
+    winner = None
+    if min(fit_a.get("seeds", 2), fit_b.get("seeds", 2)) < 2:  # no spread to judge by
+        return {**d, "margin": margin, "outcome": "inconclusive", "winner": None,
+                "reason": "fewer than two seeds at a size: nothing is decided"}  # fmt: skip
+    if d["lo"] > 0 and d["diff"] > margin:
+        winner = name_b
+    elif d["hi"] < 0 and -d["diff"] > margin:
+        winner = name_a
+    return {
+        **d,
+        "margin": margin,
+        "outcome": "inconclusive" if winner is None else "win",
+        "winner": winner,
+        "reason": f"interval {d['lo']:+.3f}…{d['hi']:+.3f}, margin {margin}",
+    }
 
 
 # --- Timings ---------------------------------------------------------------------------
