@@ -327,7 +327,8 @@ def context_regime(r: dict) -> str:
     c = r["config"]
     params = sorted({x["params"] for x in r["rows"]})
     return (
-        f"code ({c['tier'].upper()} tier, {_machine(r)}): context {c['seq_len']}, "
+        f"code ({c['tier'].upper()} tier, {_machine(r)}, corpus "
+        f"{r['stamp']['corpus_sha256'][:12]}): context {c['seq_len']}, "
         f"{params[0]:,}–{params[-1]:,} parameters, {c['tokens_per_run']:,} training "
         "characters per run"
     )
@@ -402,7 +403,8 @@ def _sweep_part(r: dict) -> tuple[list[dict], str, str]:
     data_rows = [x for x in r["rows"] if x["study"] == "data"]
     chars = [x["train_chars"] for x in data_rows]
     regime = (
-        f"code ({tier} tier, {_machine(r)}): {min(n):,}–{max(n):,} parameters "
+        f"code ({tier} tier, {_machine(r)}, corpus {r['stamp']['corpus_sha256'][:12]}): "
+        f"{min(n):,}–{max(n):,} parameters "
         f"({len(r['config']['rungs'])} sizes), {r['config']['tokens_per_run']:,} training "
         f"characters per run; data {min(chars):,}–{r['config']['tokens_per_run']:,} "
         f"characters at {statistics.mean(x['params'] for x in data_rows):,.0f} parameters"
@@ -703,14 +705,15 @@ CLAIMS = [
     (
         "Attention links distant positions in one step; RNNs struggle with long range, "
         "even with attention",
-        "accuracy at the longest lag, equal steps",
+        "accuracy at the longest lag, equal steps; on code, the loss gained from far context",
         ("longrange",),
         claim_longrange,
         "claim-longrange",
     ),
     (
-        "Transformers scale better with size",
-        "char-LM loss against parameters, fitted exponents",
+        "Transformers scale better with size and with data",
+        "char-LM loss against parameters (help text, code) and training data (code), "
+        "fitted exponents",
         ("scaling",),
         claim_scaling,
         "claim-scaling",
