@@ -89,7 +89,9 @@ def test_learning_suites_ran_on_the_rules_threads(quick, name):
 
 
 def test_every_ledger_suite_is_timing_or_learning_not_both():
-    assert set(TIMING_SUITES) | set(LEARNING_SUITES) == set(LEDGER_SUITES)
+    """Every suite of the ledger and every suite at scale is either timed alone or a
+    learning suite that runs on one thread beside another, never both."""
+    assert set(TIMING_SUITES) | set(LEARNING_SUITES) == {*LEDGER_SUITES, *SCALE_SUITES}
     assert not set(TIMING_SUITES) & set(LEARNING_SUITES)
 
 
