@@ -21,7 +21,6 @@ interval in x), ``"seeds"`` (one list of per-seed values per point), ``"dashed"`
 from __future__ import annotations
 
 import math
-import statistics
 import textwrap
 from pathlib import Path
 
@@ -488,34 +487,45 @@ def scaling_panels(r: dict) -> list[dict]:
     ]
 
 
+def _count_label(v: float) -> str:
+    """A count for an axis: ``4k``, ``262k``, ``1.0M``."""
+    if v >= 1e6:
+        return f"{v / 1e6:.1f}M"
+    return f"{v / 1e3:.0f}k" if v >= 1e3 else f"{v:.0f}"
+
+
 def sweep_panels(r: dict) -> list[dict]:
     """Claim 3 on the code corpus: test loss against parameters and against training
     characters per family (per-point means with intervals, every seed, the fitted
     L = l_inf + a x^-alpha dashed), each with the residuals of its fit."""
     tier = r["config"]["tier"].upper()
+    at_data = " / ".join(
+        f"{n:,}" for n in dict.fromkeys(x["params"] for x in _rows(r, study="data"))
+    )
     axes = {
         "model": ("parameters", f"test loss against size, {r['config']['tokens_per_run']:,} "
                   "characters each"),
         "data": ("distinct training characters", "test loss against training data, "
-                 f"{statistics.mean(x['params'] for x in _rows(r, study='data')):,.0f} "
-                 "parameters, early stopping"),
+                 f"{at_data} parameters, early stopping"),
     }  # fmt: skip
     panels = []
     for study, (xlabel, title) in axes.items():
         fits = atscale.sweep_fits(r, study)
-        loss, residuals = [], []
+        loss, residuals, xs = [], [], set()
         for name in atscale.FAMILIES:
             n, per_point = atscale.sweep_points(r, name, study)
             series, residual = _fitted_family(name, n, per_point, fits[name])
             loss += series
             residuals.append(residual)
+            xs |= set(n)
         note = stamp_text(r)
+        ticks = [[v, _count_label(v)] for v in sorted(xs)] if study == "data" else None
         panels += [
             _panel("claim-sweep", f"Claim 3, code ({tier} tier): {title}", xlabel,
-                   "test loss (nats)", loss, note, logx=True, logy=True),
+                   "test loss (nats)", loss, note, logx=True, logy=True, xticks=ticks),
             _panel("claim-sweep", f"Claim 3, code ({tier} tier): residuals of the fit "
                    "(mean − fitted)", xlabel, "residual (nats)", residuals, note, logx=True,
-                   hline=0.0),
+                   hline=0.0, xticks=ticks),
         ]  # fmt: skip
     return panels
 

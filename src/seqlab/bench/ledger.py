@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import statistics
 from pathlib import Path
 
 from seqlab.bench import (
@@ -402,12 +401,13 @@ def _sweep_part(r: dict) -> tuple[list[dict], str, str]:
     n = [x["params"] for x in r["rows"] if x["study"] == "model"]
     data_rows = [x for x in r["rows"] if x["study"] == "data"]
     chars = [x["train_chars"] for x in data_rows]
+    at_data = " / ".join(f"{n:,}" for n in dict.fromkeys(x["params"] for x in data_rows))
     regime = (
         f"code ({tier} tier, {_machine(r)}, corpus {r['stamp']['corpus_sha256'][:12]}): "
         f"{min(n):,}–{max(n):,} parameters "
         f"({len(r['config']['rungs'])} sizes), {r['config']['tokens_per_run']:,} training "
         f"characters per run; data {min(chars):,}–{r['config']['tokens_per_run']:,} "
-        f"characters at {statistics.mean(x['params'] for x in data_rows):,.0f} parameters"
+        f"characters at {at_data} parameters"
     )
     return comparisons, "; ".join(parts), regime
 
