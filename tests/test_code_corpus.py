@@ -214,7 +214,7 @@ def _reference(vocab: CharVocab, text: str) -> list[int]:
 def test_table_lookup_equals_a_per_character_lookup(specials):
     vocab = CharVocab(INSIDE, unknown="unk", specials=specials)
     rng = random.Random(0)
-    for length in [1, 2, 5, *range(10, 400, 37)]:
+    for length in [1, 2, 5, *range(10, 400, 37), 4095, 4096, 10_000]:  # both paths
         text = "".join(rng.choice(INSIDE + OUTSIDE) for _ in range(length))
         ids = vocab.encode(text)
         assert ids.dtype == torch.long and ids.shape == (len(text),)
@@ -230,6 +230,7 @@ def test_error_mode_names_the_first_unknown_position_in_characters():
         "a\U0001f600b\U0001f600Q\ud800": (4, "Q"),  # the emoji counts as one character
         "中é\ud800Q": (2, "\ud800"),
         "abc" * 50 + "\U0001f601": (150, "\U0001f601"),
+        "abc" * 2000 + "\U0001f601Q": (6000, "\U0001f601"),  # the table's path
     }
     for text, (position, c) in cases.items():
         with pytest.raises(ValueError) as err:

@@ -108,12 +108,12 @@ class CharVocab:
         return f"CharVocab({len(self.chars)} characters, unknown={self.unknown!r})"
 
     def encode(self, text: str) -> torch.Tensor:
-        """``text`` -> ids, a ``(len(text),)`` int64 tensor (a table lookup of the code
-        points: millions of characters a second)."""
+        """``text`` -> ids, a ``(len(text),)`` int64 tensor (a long text by a table lookup
+        of its code points: millions of characters a second)."""
         if not isinstance(text, str):
             raise TypeError(f"text must be a str, got {type(text).__name__}")
-        if not text:
-            return torch.zeros(0, dtype=torch.long)
+        if len(text) < 4096:  # a dictionary lookup per character is faster for short text
+            return torch.tensor(self._looked_up(text), dtype=torch.long)
         points = torch.frombuffer(
             bytearray(text.encode("utf-32-le", "surrogatepass")), dtype=torch.int32
         ).long()  # (len(text),) code points
@@ -124,13 +124,27 @@ class CharVocab:
         if unknown.any():
             if self.unknown == "error":
                 position = int(unknown.nonzero()[0, 0])
-                c = text[position]
-                raise ValueError(
-                    f"character {c!r} (U+{ord(c):04X}) at position {position} is not in the "
-                    "vocabulary; build it from text that contains it, or use unknown='unk'"
-                )
+                raise self._unknown_error(text[position], position)
             ids[unknown] = len(self) - 1
         return ids
+
+    def _looked_up(self, text: str) -> list[int]:
+        """``text``'s ids, one dictionary lookup per character."""
+        ids = []
+        for position, c in enumerate(text):
+            i = self.index.get(c)
+            if i is None:
+                if self.unknown == "error":
+                    raise self._unknown_error(c, position)
+                i = len(self) - 1
+            ids.append(i)
+        return ids
+
+    def _unknown_error(self, c: str, position: int) -> ValueError:
+        return ValueError(
+            f"character {c!r} (U+{ord(c):04X}) at position {position} is not in the "
+            "vocabulary; build it from text that contains it, or use unknown='unk'"
+        )
 
     def _table(self) -> torch.Tensor:
         """Code point -> id, ``-1`` for characters outside the vocabulary (built once)."""
