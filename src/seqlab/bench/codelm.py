@@ -15,7 +15,7 @@ from seqlab.bench import scale_rules as S
 from seqlab.bench.common import lm_pair, scale_rules_sha256, search_each, seeded, stamp
 from seqlab.data.code import code_corpus, code_vocab
 from seqlab.data.text import text_batches
-from seqlab.train import fit
+from seqlab.train import evaluate, fit
 
 __all__ = [
     "CodeData",
@@ -229,10 +229,6 @@ def position_loss(model: nn.Module, windows: list) -> torch.Tensor:
 
 
 def evaluate_loss(model: nn.Module, windows: list) -> float:
-    """The mean cross-entropy over every position of ``windows``."""
-    was_training = model.training
-    model.eval()
-    try:
-        return float(position_loss(model, windows).mean())
-    finally:
-        model.train(was_training)
+    """The mean cross-entropy over every position of ``windows``
+    (:func:`seqlab.train.evaluate`, in eval mode)."""
+    return evaluate(model, windows)[0]
