@@ -463,3 +463,47 @@ def padding_mask(mask, shape) -> None:
         raise TypeError(f"{expected}, got {describe(mask)}")
     if mask.shape != shape:
         raise ValueError(f"{expected}, got {tuple(mask.shape)}")
+
+
+def text(name: str, value) -> str:
+    """``value`` must be a non-empty str."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, got {describe(value)}")
+    if not value:
+        raise ValueError(f"{name} is empty: there is nothing to tokenize")
+    return value
+
+
+def id_list(name: str, ids, count: int) -> list[int]:
+    """``ids`` (a sequence of ints or a 1-D integer tensor) as a list of ints in
+    ``[0, count)``."""
+    if isinstance(ids, torch.Tensor):
+        if ids.dim() != 1 or ids.is_floating_point() or ids.dtype == torch.bool:
+            raise TypeError(f"{name} must be a 1-D integer tensor, got {describe(ids)}")
+        ids = ids.tolist()
+    if isinstance(ids, (str, bytes)) or not isinstance(ids, Sequence):
+        raise TypeError(f"{name} must be a sequence of ints or a 1-D tensor, got {describe(ids)}")
+    for position, i in enumerate(ids):
+        if not _is_int(i):
+            raise TypeError(f"{name}[{position}] must be an int, got {i!r:.60}")
+        if not 0 <= i < count:
+            raise ValueError(f"{name}[{position}] = {i} is outside the vocabulary [0, {count - 1}]")
+    return [int(i) for i in ids]
+
+
+def bpe_parts(chars, merges, n_bytes: int) -> tuple[tuple[str, ...], tuple[tuple[int, int], ...]]:
+    """A BPE's characters (distinct, single, non-ASCII) and merges (pairs of earlier ids)."""
+    chars = tuple(chars)
+    bad = [c for c in chars if not isinstance(c, str) or len(c) != 1 or ord(c) < 128]
+    if bad or len(set(chars)) != len(chars):
+        raise ValueError(
+            "chars must be distinct single non-ASCII characters (ASCII ones are bytes), "
+            f"got {bad[:3] if bad else 'duplicates'}"
+        )
+    pairs = []
+    for k, pair in enumerate(merges):
+        known = n_bytes + len(chars) + k  # ids that exist before merge k
+        if len(pair) != 2 or not all(_is_int(i) and 0 <= i < known for i in pair):
+            raise ValueError(f"merge {k} must be two ids in [0, {known - 1}], got {pair!r}")
+        pairs.append((int(pair[0]), int(pair[1])))
+    return chars, tuple(pairs)

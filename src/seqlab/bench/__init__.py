@@ -26,6 +26,10 @@ reads the same files on Colab as in the book build.
                tier): where each family stops using context (claim 2 on real text)
 ``recipe``     the Transformer's training recipe, one ingredient at a time, and post-
                against pre-LN with and without clipping (chapter 9)
+``pretrain``   an ELMo-style LSTM and a BERT-style Transformer pretrained on code, then
+               fine-tuned on a small labelled task against the same models trained
+               from scratch, at two labelled-set sizes (chapter 13; its small float16
+               checkpoints are written under ``checkpoints/`` beside the file)
 =============  ====================================================================
 
 Every grid, budget, seed list and margin is in :mod:`seqlab.bench.rules`; every stamp
@@ -40,6 +44,7 @@ Usage::
     python -m seqlab.bench --suite speed --device cuda
     python -m seqlab.bench --suite scale --jobs 2    # sweep and context, CPU tier
     python -m seqlab.bench --suite scale --tier gpu --device cuda
+    python -m seqlab.bench --suite pretrain          # about 20 minutes on 2 cores
 
 Timing: a warm-up call first (it also measures peak memory), then several timed calls
 (CUDA synchronised), reported as median, minimum and maximum in milliseconds. Every
@@ -68,6 +73,7 @@ from seqlab.bench.context import context_suite
 from seqlab.bench.longrange import longrange_suite
 from seqlab.bench.lowdata import lowdata_suite
 from seqlab.bench.order import order_suite
+from seqlab.bench.pretraining import pretrain_suite
 from seqlab.bench.recipe import recipe_suite
 from seqlab.bench.scaling import scaling_suite
 from seqlab.bench.speed import speed_suite
@@ -100,14 +106,16 @@ SUITES: dict[str, Callable[..., dict]] = {
     "sweep": sweep_suite,
     "context": context_suite,
     "recipe": recipe_suite,
+    "pretrain": pretrain_suite,
 }
 # The suites at scale: a "cpu" tier committed from the 2-core machine and a "gpu" tier of
 # larger models (scale_rules.TIERS); their files are named by tier, not by device.
 SCALE_SUITES = ("sweep", "context")
 TIERS = ("cpu", "gpu")
 # The suites behind chapter 10's claims at small size (``recipe`` belongs to chapter 9's
-# training recipe; the suites at scale are a group of their own, ``--suite scale``).
-LEDGER_SUITES = tuple(name for name in SUITES if name not in ("recipe", *SCALE_SUITES))
+# training recipe, ``pretrain`` to chapter 13; the suites at scale are a group of their
+# own, ``--suite scale``).
+LEDGER_SUITES = tuple(name for name in SUITES if name not in ("recipe", "pretrain", *SCALE_SUITES))
 GPU_SUITES = ("speed", *SCALE_SUITES)  # the rest measure learning: always on the CPU
 # The suites that time hardware run alone; the ones that measure learning run on
 # ``rules.LEARNING_THREADS`` threads each, so ``--jobs`` can run them side by side. Listed
@@ -156,6 +164,8 @@ def run_suite(
         run_device = torch.device("cpu")
     if name in SCALE_SUITES:
         options["tier"] = tier
+    if name == "pretrain":  # its checkpoints go beside its results file
+        options["out"] = out
     threads = torch.get_num_threads()
     if name in LEARNING_SUITES and run_device.type == "cpu":
         torch.set_num_threads(R.LEARNING_THREADS)

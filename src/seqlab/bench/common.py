@@ -48,6 +48,14 @@ def scale_rules_sha256() -> str:
     return hashlib.sha256(Path(scale_rules.__file__).read_bytes()).hexdigest()
 
 
+def pretrain_rules_sha256() -> str:
+    """The SHA-256 of the bytes of :mod:`seqlab.bench.pretrain_rules`, the rules of the
+    ``pretrain`` suite only (its stamps record it beside :func:`rules_sha256`)."""
+    from seqlab.bench import pretrain_rules
+
+    return hashlib.sha256(Path(pretrain_rules.__file__).read_bytes()).hexdigest()
+
+
 def _git_commit() -> str | None:
     if os.environ.get("SEQLAB_GIT_COMMIT"):  # set where the tree was copied elsewhere
         return os.environ["SEQLAB_GIT_COMMIT"]

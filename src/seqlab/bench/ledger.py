@@ -21,7 +21,12 @@ from seqlab.bench import (
 )
 from seqlab.bench import rules as R
 from seqlab.bench import scale_rules as S
-from seqlab.bench.common import failed_to_train, rules_sha256, scale_rules_sha256
+from seqlab.bench.common import (
+    failed_to_train,
+    pretrain_rules_sha256,
+    rules_sha256,
+    scale_rules_sha256,
+)
 from seqlab.bench.published import published
 
 NAMES = {
@@ -65,6 +70,8 @@ def made_under_today(result: dict) -> bool:
     s = result["stamp"]
     if s.get("rules_sha256") != rules_sha256():
         return False
+    if result["suite"] == "pretrain":
+        return s.get("pretrain_rules_sha256") == pretrain_rules_sha256()
     scale = s.get("scale_rules_sha256") == scale_rules_sha256()
     return result["suite"] not in SCALE_SUITES or scale
 

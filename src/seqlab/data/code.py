@@ -42,6 +42,7 @@ __all__ = [
     "SPLIT_SHARES",
     "CodeCorpus",
     "code_corpus",
+    "code_files",
     "code_vocab",
     "split_of",
 ]
@@ -139,17 +140,10 @@ def code_corpus(root: str | os.PathLike | None = None) -> CodeCorpus:
         FileNotFoundError: ``root`` is not a folder, or holds under a million characters
             of ``.py`` source (a Python installed without its library's source).
     """
-    root = Path(root if root is not None else sysconfig.get_paths()["stdlib"])
-    if not root.is_dir():
-        raise FileNotFoundError(f"no standard-library folder at {root}")
+    root = _stdlib_root(root)
+    files, skipped = _read_files(root)
     texts: dict[str, list[str]] = {"train": [], "valid": [], "test": []}
-    skipped = []
-    for relative in _source_files(root):
-        try:
-            text = (root / relative).read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            skipped.append(relative)
-            continue
+    for relative, text in files.items():
         texts[split_of(relative)].append(text)
     splits = {name: "\n".join(parts) for name, parts in texts.items()}
     total = sum(len(t) for t in splits.values())
@@ -169,6 +163,32 @@ def code_corpus(root: str | os.PathLike | None = None) -> CodeCorpus:
         sha256=digest.hexdigest(),
         skipped=tuple(skipped),
     )
+
+
+def code_files(root: str | os.PathLike | None = None) -> dict[str, str]:
+    """Every file of the corpus, whatever its split: ``{relative path: text}`` in sorted
+    path order (``/``-separated paths; files that are not UTF-8 left out), read once per
+    process and ``root`` (default this Python's standard library)."""
+    return dict(_read_files(_stdlib_root(root))[0])
+
+
+def _stdlib_root(root: str | os.PathLike | None) -> Path:
+    root = Path(root if root is not None else sysconfig.get_paths()["stdlib"])
+    if not root.is_dir():
+        raise FileNotFoundError(f"no standard-library folder at {root}")
+    return root
+
+
+@functools.lru_cache(maxsize=2)
+def _read_files(root: Path) -> tuple[dict[str, str], tuple[str, ...]]:
+    """``({relative path: text}, skipped paths)`` of the ``.py`` files under ``root``."""
+    files, skipped = {}, []
+    for relative in _source_files(root):
+        try:
+            files[relative] = (root / relative).read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            skipped.append(relative)
+    return files, tuple(skipped)
 
 
 def _source_files(root: Path) -> list[str]:
