@@ -129,11 +129,12 @@ def _pretrain(make, name, ids, valid, spec, lr, seed, steps, run_device):
     prepare_valid = _objective(name, vocab, fixed)[0]
     valid_batches = [prepare_valid(b).to(run_device) for b in valid]
     curve = {"steps": [], "valid_loss": [], "seconds": 0.0}
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)  # one, kept across readings
     done = 0
     while done < steps:
         run = min(spec["eval_every"], steps - done)
-        history = fit(model, batches, steps=run, lr=lr, clip=R.CLIP, loss_fn=loss_fn,
-                      progress=False)  # fmt: skip
+        history = fit(model, batches, steps=run, optimizer=optimizer, clip=R.CLIP,
+                      loss_fn=loss_fn, progress=False)  # fmt: skip
         done += run
         curve["seconds"] += sum(history.seconds)
         loss = evaluate(model, valid_batches, loss_fn)[0]
@@ -227,6 +228,7 @@ def pretrain_suite(run_device, quick: bool = False, out: str | Path = "results")
         curve = _pretrain(pair[name], name, train_ids, valid, spec, lr, R.TUNE_SEED,
                           spec["search_steps"], run_device)[1]  # fmt: skip
         last = curve["valid_loss"][-1]
+        print(f"search {name} lr {lr:.2g}: valid loss {last}", flush=True)
         return {"loss": last if last is not None else math.inf, "metric": None}
 
     searches = search_each(score, FAMILIES, quick=quick)
