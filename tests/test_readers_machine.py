@@ -7,7 +7,8 @@ install, no myst-nb, no repository file. Every dependency is installed at the lo
 bound ``pyproject.toml`` states (the book build runs the newest pinned versions, so both
 ends of each range are exercised). Each notebook is then copied alone into an empty
 temporary folder and executed there, with an empty checkpoint cache; any cell error
-fails its test.
+fails its test. Two chapters run side by side, each on one torch thread
+(``SEQLAB_THREADS=1``), which about halves the step's wall time on the 2-core machine.
 
 torch is installed first at the version ``requirements.txt`` pins, the CPU build, as
 Colab brings its own torch: letting pip choose would download a multi-GB CUDA build.
@@ -26,6 +27,7 @@ import subprocess
 import sys
 import time
 import tomllib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -33,6 +35,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 CELL_TIMEOUT = 600  # a hang fails; the 120 s budget per chapter is the book build's
+READERS = 2  # chapters run side by side, one thread each
 
 pytestmark = pytest.mark.reader
 
@@ -113,19 +116,21 @@ def reader_env(tmp_path_factory) -> dict:
     return {"python": python, "venv": venv}
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[nb.stem for nb in NOTEBOOKS])
-def test_chapter_runs_alone_in_an_empty_folder(reader_env, notebook, tmp_path):
-    folder = tmp_path / "reader"
+def _execute(reader_env: dict, notebook: Path, tmp: Path) -> tuple:
+    """Run ``notebook`` alone in an empty folder under ``tmp``, as the reader would, on
+    one torch thread: ``(result, seconds, folder)``."""
+    folder = tmp / "reader"
     folder.mkdir()
     shutil.copy(notebook, folder / notebook.name)
-    cache = tmp_path / "empty-cache"
-    (tmp_path / "home").mkdir()
+    (tmp / "home").mkdir()
     env = {
         "PATH": f"{reader_env['venv'] / 'bin'}:/usr/bin:/bin",
-        "HOME": str(tmp_path / "home"),  # no user site, kernels or settings of ours
-        "SEQLAB_CACHE_DIR": str(cache),
-        "JUPYTER_DATA_DIR": str(tmp_path / "jupyter-data"),
-        "JUPYTER_CONFIG_DIR": str(tmp_path / "jupyter-config"),
+        "HOME": str(tmp / "home"),  # no user site, kernels or settings of ours
+        "SEQLAB_CACHE_DIR": str(tmp / "empty-cache"),
+        "SEQLAB_THREADS": "1",  # two chapters at a time, one core each
+        "OMP_NUM_THREADS": "1",
+        "JUPYTER_DATA_DIR": str(tmp / "jupyter-data"),
+        "JUPYTER_CONFIG_DIR": str(tmp / "jupyter-config"),
         "LANG": os.environ.get("LANG", "C.UTF-8"),
     }
     start = time.perf_counter()
@@ -136,7 +141,26 @@ def test_chapter_runs_alone_in_an_empty_folder(reader_env, notebook, tmp_path):
         capture_output=True,
         text=True,
     )
-    seconds = time.perf_counter() - start
+    return result, time.perf_counter() - start, folder
+
+
+@pytest.fixture(scope="module")
+def executions(reader_env, tmp_path_factory) -> dict:
+    """Every chapter started at once on a pool of ``READERS`` workers (each chapter on
+    one thread, so two run side by side on the 2-core machine: the step's wall time
+    about halves); each test waits for its own chapter."""
+    pool = ThreadPoolExecutor(READERS)
+    futures = {
+        nb.name: pool.submit(_execute, reader_env, nb, tmp_path_factory.mktemp(nb.stem))
+        for nb in NOTEBOOKS
+    }
+    yield futures
+    pool.shutdown(cancel_futures=True)
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[nb.stem for nb in NOTEBOOKS])
+def test_chapter_runs_alone_in_an_empty_folder(reader_env, executions, notebook):
+    result, seconds, folder = executions[notebook.name].result()
     assert result.returncode == 0, (
         f"{notebook.name} failed outside the repository:\n{result.stderr[-6000:]}"
     )
@@ -153,4 +177,4 @@ def test_chapter_runs_alone_in_an_empty_folder(reader_env, notebook, tmp_path):
     record = json.loads(times.read_text()) if times.is_file() else {}
     record[notebook.stem] = round(seconds, 1)
     times.write_text(json.dumps(record, indent=1) + "\n")
-    print(f"{notebook.name}: {seconds:.0f} s in an empty folder")
+    print(f"{notebook.name}: {seconds:.0f} s in an empty folder, one thread, beside another")

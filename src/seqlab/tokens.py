@@ -26,12 +26,14 @@ Example:
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from itertools import pairwise
 
 import torch
+from torch import nn
 
 from seqlab import _checks
 
@@ -203,3 +205,27 @@ def _merge(ids: list[int], pair: tuple[int, int], new: int) -> list[int]:
             out.append(ids[i])
             i += 1
     return out
+
+
+def bits_per_character(model, ids: torch.Tensor, decode, seq_len: int, batch: int = 64) -> float:
+    """Bits per character of a language model on ``ids``, read in consecutive windows of
+    ``seq_len`` tokens: the summed cross-entropy of every predicted token, divided by
+    the number of characters those tokens decode to, over ``ln 2``. It compares models
+    whose tokens differ (characters, subwords): each pays for the same text.
+
+    Args:
+        model: ``model(x)`` gives logits ``(B, L, V)`` (or a tuple whose first item is).
+        ids: ``(n,)`` the held-out text's ids.
+        decode: ids -> text (``vocab.decode`` or ``bpe.decode``).
+    """
+    from seqlab.data.text import text_batches  # the windows of chapter 1
+
+    _checks.tensor("ids", ids, "(n,) of token ids", dims=1)
+    nats, chars = 0.0, 0
+    with torch.no_grad():
+        for b in text_batches(ids, batch, seq_len, vocab_size=0, shuffle=False):
+            out = model(b.x)
+            logits = out[0] if isinstance(out, tuple) else out  # (B, L, V)
+            nats += nn.functional.cross_entropy(logits.transpose(1, 2), b.y, reduction="sum").item()
+            chars += len(decode(b.y.flatten()))
+    return nats / chars / math.log(2)

@@ -763,6 +763,37 @@ def lowdata_panels(r: dict) -> list[dict]:
     ]
 
 
+# --- Claim 7: pretraining ---------------------------------------------------------------------
+
+
+def pretrain_panels(r: dict) -> list[dict]:
+    """Claim 7: test accuracy after fine-tuning against the labelled-set size, per family,
+    pretrained (solid) and from scratch (dashed), every seed."""
+    series = []
+    for name in ("lstm", "transformer"):
+        for start in ("pretrained", "scratch"):
+            rows = sorted(
+                _rows(r, kind="finetune", model=name, start=start), key=lambda x: x["n_labelled"]
+            )
+            band = _mean_band([row["test_accuracy"]["values"] for row in rows])
+            label = f"{LABELS.get(name, name)} ({r['params'][name]:,}), {start}"
+            x = [row["n_labelled"] for row in rows]
+            series.append(_series(label, x, model=name, dashed=start == "scratch", **band))
+    return [
+        _panel(
+            "claim-pretraining",
+            "Claim 7: fine-tuned test accuracy, pretrained and from scratch",
+            "labelled snippets",
+            "test accuracy (mean, 95 % interval, seeds)",
+            series,
+            stamp_text(r),
+            logx=True,
+            ylim=ACCURACY_LIM,
+            hline=r["config"]["chance"],
+        )
+    ]
+
+
 # --- Chapter 9's recipe (not a claim) ------------------------------------------------------
 
 
@@ -834,6 +865,7 @@ CLAIM_PANELS = {
     "claim-simplicity": ("order", simplicity_panels),
     "claim-streaming": ("streaming", streaming_panels),
     "claim-lowdata": ("lowdata", lowdata_panels),
+    "claim-pretraining": ("pretrain", pretrain_panels),
     "claim-context": ("context", context_panels),
     "claim-sweep": ("sweep", sweep_panels),
 }

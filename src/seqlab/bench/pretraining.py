@@ -49,6 +49,7 @@ __all__ = [
     "pretrain_pair",
     "pretrain_suite",
     "settings",
+    "starting_body",
 ]
 
 FAMILIES = ("lstm", "transformer")
@@ -211,18 +212,27 @@ def load_pretrained(result: dict, name: str, seed: int, folder: str | Path) -> t
     return model.eval()
 
 
-def pretrain_suite(run_device, quick: bool = False, out: str | Path = "results") -> dict:
-    """Pretrain both families (each seed), fine-tune pretrained and fresh models at each
-    labelled size, and record everything (see :mod:`~seqlab.bench.pretrain_rules`)."""
-    s = settings(quick)
-    task = package_task()
+def starting_body(result: dict, name: str, start: str, seed: int, folder: str | Path):
+    """What a fine-tuning run of family ``name`` starts from: its model pretrained with
+    ``seed`` (``start="pretrained"``, see :func:`load_pretrained`), or the same model
+    freshly initialised with ``seed`` (``start="scratch"``)."""
+    if start not in STARTS:
+        raise ValueError(f"start must be one of {STARTS}, got {start!r}")
+    if start == "scratch":
+        window = result["config"]["pretrain"]["window"]
+        return seeded(pretrain_pair(len(code_vocab()), window)[name], seed, "cpu")
+    return load_pretrained(result, name, seed, folder)
+
+
+def _pretrain_all(s: dict, task: PackageTask, folder: Path, run_device, quick: bool):
+    """Each family's learning-rate search, then its pretraining run for every seed, each
+    saved as a checkpoint in ``folder``. Returns ``(searches, rows)``."""
     ids = task.pretrain_ids()
     cut = len(ids) - s["valid_chars"]
     train_ids, valid_ids = ids[:cut], ids[cut - 1 :]
     vocab, spec = len(code_vocab()), s["pretrain"]
     valid = list(text_batches(valid_ids, 64, spec["window"], vocab_size=vocab, shuffle=False))
     pair = pretrain_pair(vocab, spec["window"])
-    folder = checkpoint_folder(out, quick)
 
     def score(name, lr):
         curve = _pretrain(pair[name], name, train_ids, valid, spec, lr, R.TUNE_SEED,
@@ -243,30 +253,29 @@ def pretrain_suite(run_device, quick: bool = False, out: str | Path = "results")
             rows.append({"kind": "pretrain", "model": name, "seed": seed, **curve,
                          "checkpoint": file, "sha256": digest})  # fmt: skip
             print(f"pretrain {name} seed {seed}: valid loss {curve['valid_loss'][-1]}", flush=True)
-    result = {"rows": rows, "config": {"pretrain": spec}}
+    return searches, rows
 
-    def body(name, start, seed):
-        if start == "scratch":
-            return seeded(pair[name], seed, "cpu")
-        return load_pretrained(result, name, seed, folder)
 
-    largest = max(s["labelled_sizes"])
-    ft_searches = {}
+def _finetune_all(s: dict, task: PackageTask, result: dict, folder: Path, quick: bool):
+    """Each family and start's fine-tuning rate search (at the largest labelled size),
+    then every labelled size, family, start and seed. Returns ``(searches, rows)``."""
+    largest, first = max(s["labelled_sizes"]), s["seeds"][0]
+    searches, rows = {}, []
     for name in FAMILIES:
         for start in STARTS:
-            first = s["seeds"][0]
 
-            def ft_score(lr, name=name, start=start, first=first):
-                info = finetune_one(body(name, start, first), task, s, largest, R.TUNE_SEED, lr)
+            def score(lr, name=name, start=start):
+                body = starting_body(result, name, start, first, folder)
+                info = finetune_one(body, task, s, largest, R.TUNE_SEED, lr)
                 return {"loss": info["valid_loss"], "metric": info["valid_accuracy"]}
 
-            ft_searches[f"{name}/{start}"] = search_lr(ft_score, quick=quick)
+            searches[f"{name}/{start}"] = search_lr(score, quick=quick)
     for n in s["labelled_sizes"]:
         for name in FAMILIES:
             for start in STARTS:
-                lr = ft_searches[f"{name}/{start}"]["best"]
-                runs = [finetune_one(body(name, start, seed), task, s, n, seed, lr)
-                        for seed in s["seeds"]]  # fmt: skip
+                lr = searches[f"{name}/{start}"]["best"]
+                runs = [finetune_one(starting_body(result, name, start, seed, folder), task,
+                                     s, n, seed, lr) for seed in s["seeds"]]  # fmt: skip
                 rows.append({
                     "kind": "finetune", "model": name, "start": start, "n_labelled": n,
                     "lr": lr, "test_accuracy": spread(r["test_accuracy"] for r in runs),
@@ -276,9 +285,21 @@ def pretrain_suite(run_device, quick: bool = False, out: str | Path = "results")
                 })  # fmt: skip
                 mean = rows[-1]["test_accuracy"]["mean"]
                 print(f"finetune {name} {start} n={n}: test accuracy {mean:.3f}", flush=True)
+    return searches, rows
+
+
+def pretrain_suite(run_device, quick: bool = False, out: str | Path = "results") -> dict:
+    """Pretrain both families (each seed), fine-tune pretrained and fresh models at each
+    labelled size, and record everything (see :mod:`~seqlab.bench.pretrain_rules`)."""
+    s = settings(quick)
+    task = package_task()
+    folder = checkpoint_folder(out, quick)
+    searches, rows = _pretrain_all(s, task, folder, run_device, quick)
+    config = {"pretrain": s["pretrain"]}
+    ft_searches, ft_rows = _finetune_all(s, task, {"rows": rows, "config": config}, folder, quick)
     where = stamp(torch.device(run_device), s["seeds"])
     where.update(pretrain_rules_sha256=pretrain_rules_sha256(), task_sha256=task.sha256)
-    models = {name: pair[name]() for name in FAMILIES}
+    pair = pretrain_pair(len(code_vocab()), s["pretrain"]["window"])
     return {
         "suite": "pretrain",
         "stamp": where,
@@ -286,14 +307,12 @@ def pretrain_suite(run_device, quick: bool = False, out: str | Path = "results")
             "quick": quick,
             **{k: v for k, v in s.items() if k != "seeds"},
             "pair": dict(P.PAIR),
-            "vocab": vocab,
+            "vocab": len(code_vocab()),
             "chance": CHANCE,
-            "checkpoint_bytes": sum(
-                (folder / r["checkpoint"]).stat().st_size for r in rows if r["kind"] == "pretrain"
-            ),
+            "checkpoint_bytes": sum((folder / r["checkpoint"]).stat().st_size for r in rows),
         },
         "task": task.summary(),
-        "params": {name: count_parameters(m) for name, m in models.items()},
+        "params": {name: count_parameters(make()) for name, make in pair.items()},
         "search": {"pretrain": searches, "finetune": ft_searches},
-        "rows": rows,
+        "rows": rows + ft_rows,
     }

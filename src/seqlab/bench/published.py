@@ -5,7 +5,8 @@
 the published results that bear on it. Each entry is a plain dict:
 
 ``source``, ``title``, ``url``
-    who, what, and the arXiv abstract page.
+    who, what, and the arXiv abstract page (the publisher's PDF for a report with no
+    arXiv id).
 ``where``
     the figure or table, numbered as in the paper (the abstract where no figure or
     table number could be checked).
@@ -38,6 +39,7 @@ SECTIONS = (
     "claim-streaming",
     "claim-lowdata",
     "claim-simplicity",
+    "claim-pretraining",
     "claim-context",
 )
 
@@ -91,6 +93,27 @@ _ULMFIT = {
     "source": "Howard & Ruder 2018",
     "title": "Universal Language Model Fine-tuning for Text Classification",
     "url": "https://arxiv.org/abs/1801.06146",
+}
+_RADFORD = {
+    "source": "Radford et al. 2018",
+    "title": "Improving Language Understanding by Generative Pre-Training",
+    "url": "https://cdn.openai.com/research-covers/language-unsupervised/"
+    "language_understanding_paper.pdf",
+}
+_DEVLIN = {
+    "source": "Devlin et al. 2019",
+    "title": "BERT: Pre-training of Deep Bidirectional Transformers for Language Understanding",
+    "url": "https://arxiv.org/abs/1810.04805",
+}
+_ELMO = {
+    "source": "Peters et al. 2018a",
+    "title": "Deep Contextualized Word Representations",
+    "url": "https://arxiv.org/abs/1802.05365",
+}
+_DISSECTING = {
+    "source": "Peters et al. 2018b",
+    "title": "Dissecting Contextual Word Embeddings: Architecture and Representation",
+    "url": "https://arxiv.org/abs/1808.08949",
 }
 _EZEN_CAN = {
     "source": "Ezen-Can 2020",
@@ -417,6 +440,79 @@ PUBLISHED: dict[str, list[dict]] = {
             "which recurrent memory mixing made solvable.",
             "bearing": "supports",
             "checked": "§4.1 text and the Fig. 4 caption in a full-text copy of 2405.04517",
+        },
+    ],
+    "claim-pretraining": [
+        {
+            **_RADFORD,
+            "where": "Table 5",
+            "scale": "12-layer decoder-only Transformer (width 768, 12 heads) and a "
+            "single-layer 2048-unit LSTM in the same framework: language-model "
+            "pretraining on BooksCorpus (over 7,000 unpublished books), then fine-tuning "
+            "on eight GLUE tasks",
+            "finding": "In one framework the pretrained Transformer averaged 74.7, the same "
+            "Transformer without pretraining 59.9 and a pretrained one-layer LSTM 69.1; "
+            "no LSTM was trained without pretraining, so its own gain is unmeasured.",
+            "bearing": "supports",
+            "checked": "Table 5 and the §5 ablation text in several GitHub-indexed "
+            "transcriptions of the report (English text beside Chinese, Spanish and "
+            "Arabic translations); the report has no arXiv id, so the url is OpenAI's PDF",
+        },
+        {
+            **_DISSECTING,
+            "where": "Abstract",
+            "scale": "bidirectional language models (biLMs) built from LSTM, Transformer "
+            "(self-attention) or gated-CNN layers, their representations fed to models "
+            "for four NLP tasks and compared with word embeddings",
+            "finding": "Pretrained as biLMs in one framework, LSTM, Transformer and "
+            "gated-CNN networks all gave representations that beat word embeddings on "
+            "four tasks, trading speed against accuracy; the abstract ranks no "
+            "architecture's gain above the others.",
+            "bearing": "mixed",
+            "checked": "abstract of 1808.08949 in several copies (Papers with Code, the "
+            "AI2 paper reader, GitHub-indexed notes); the results tables were not "
+            "available, so no numbers are given; notes of an author's talk (a "
+            "GitHub-indexed blog post) call the LSTM and Transformer numbers essentially "
+            "the same, which was not checked against the paper",
+        },
+        {
+            **_DEVLIN,
+            "where": "Table 1",
+            "scale": "BERT base (110M parameters, GPT's size) and large (340M), pretrained "
+            "on BooksCorpus (800M words) and English Wikipedia (2,500M words), against "
+            "OpenAI GPT and BiLSTM+ELMo+Attn; eight GLUE tasks, test server, WNLI left out",
+            "finding": "On GLUE test, pretrained Transformers averaged 75.1 (GPT), 79.6 and "
+            "82.1 (BERT base, large) against 71.0 for BiLSTM+ELMo+Attn, which beat GPT on "
+            "MRPC and RTE; no row isolates what pretraining itself added.",
+            "bearing": "mixed",
+            "checked": "Table 1 and its caption in several full-text copies of 1810.04805 "
+            "(GitHub-indexed, one an OCR of the PDF); model sizes from §3 in transcriptions",
+        },
+        {
+            **_ELMO,
+            "where": "Table 1",
+            "scale": "biLM of two biLSTM layers (4096 units, 512-dimensional projections) "
+            "over character convolutions, trained on the 1B Word Benchmark; its frozen "
+            "layers added to task models for SQuAD, SNLI, SRL, coreference, NER and SST-5",
+            "finding": "Adding a pretrained biLSTM language model's representations to six "
+            "task models cut relative error by 5.8% (SNLI) to 24.9% (SQuAD, F1 81.1 to "
+            "85.8), so pretraining an LSTM paid off; no Transformer was compared.",
+            "bearing": "not tested",
+            "checked": "Table 1 and the §3 and §4 text in several GitHub-indexed "
+            "transcriptions of 1802.05365, one quoting the table with its ± values",
+        },
+        {
+            **_ULMFIT,
+            "where": "Table 4",
+            "scale": "AWD-LSTM language model pretrained on WikiText-103 against the same "
+            "model without it, fine-tuned as a classifier; validation splits (10% of the "
+            "training data) of IMDb, TREC-6 and AG",
+            "finding": "Pretraining on WikiText-103 cut the LSTM classifier's validation "
+            "error from 10.67% to 5.69% on TREC-6, 5.63% to 5.00% on IMDb and 5.52% to "
+            "5.38% on AG, with no Transformer compared.",
+            "bearing": "not tested",
+            "checked": "Table 4 and the §5 'Impact of pretraining' text in a full-text copy "
+            "of 1801.06146 (GitHub-indexed)",
         },
     ],
     "claim-context": [

@@ -28,6 +28,7 @@ __all__ = [
     "Feedback",
     "check_additive_attention",
     "check_beam_step",
+    "check_bits_per_char",
     "check_causal_mask",
     "check_clipped_component",
     "check_close",
@@ -44,7 +45,9 @@ __all__ = [
     "check_linear_state_bytes",
     "check_linear_step",
     "check_lstm_param_count",
+    "check_masked_count",
     "check_matmul_flops",
+    "check_merge_step",
     "check_mha",
     "check_mha_param_count",
     "check_nucleus_size",
@@ -301,3 +304,5 @@ from seqlab.exercises.ch09 import (
 )
 from seqlab.exercises.ch10 import check_kv_cache_bytes, check_train_flops
 from seqlab.exercises.ch11 import check_linear_state_bytes, check_linear_step
+from seqlab.exercises.ch12 import check_bits_per_char, check_merge_step
+from seqlab.exercises.ch13 import check_masked_count
