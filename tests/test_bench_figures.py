@@ -25,7 +25,7 @@ from seqlab.widgets import PanelExplorer
 
 matplotlib.use("Agg")
 
-SUITES = ("speed", "longrange", "scaling", "order", "streaming", "lowdata")
+SUITES = ("speed", "longrange", "scaling", "order", "streaming", "lowdata", "pretrain")
 
 
 @pytest.fixture(scope="module")

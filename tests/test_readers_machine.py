@@ -145,14 +145,19 @@ def _execute(reader_env: dict, notebook: Path, tmp: Path) -> tuple:
 
 
 @pytest.fixture(scope="module")
-def executions(reader_env, tmp_path_factory) -> dict:
-    """Every chapter started at once on a pool of ``READERS`` workers (each chapter on
-    one thread, so two run side by side on the 2-core machine: the step's wall time
-    about halves); each test waits for its own chapter."""
+def executions(request, reader_env, tmp_path_factory) -> dict:
+    """Every selected chapter started at once on a pool of ``READERS`` workers (each
+    chapter on one thread, so two run side by side on the 2-core machine: the step's
+    wall time about halves); each test waits for its own chapter."""
+    selected = [
+        item.callspec.params["notebook"]
+        for item in request.session.items
+        if item.originalname == "test_chapter_runs_alone_in_an_empty_folder"
+    ]
     pool = ThreadPoolExecutor(READERS)
     futures = {
         nb.name: pool.submit(_execute, reader_env, nb, tmp_path_factory.mktemp(nb.stem))
-        for nb in NOTEBOOKS
+        for nb in selected
     }
     yield futures
     pool.shutdown(cancel_futures=True)
