@@ -9,7 +9,7 @@ from itertools import pairwise
 
 from seqlab.exercises import check_bits_per_char, check_masked_count, check_merge_step
 from seqlab.exercises.ch12 import _merge_step
-from seqlab.tokens import _merge
+from seqlab.tokens import merge_pair
 
 
 def test_merge_step_checker_accepts_a_right_merge_and_rejects_wrong_ones():
@@ -21,7 +21,7 @@ def test_merge_step_checker_accepts_a_right_merge_and_rejects_wrong_ones():
     def largest_tie(ids):  # breaks ties toward the larger pair
         counts = Counter(pairwise(ids))
         best = max(counts, key=lambda p: (counts[p], p))
-        return _merge(ids, best, max(ids) + 1)
+        return merge_pair(ids, best, max(ids) + 1)
 
     assert check_merge_step(right, quiet=True)
     wrong = check_merge_step(overlapping, quiet=True)

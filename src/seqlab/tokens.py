@@ -37,7 +37,7 @@ from torch import nn
 
 from seqlab import _checks
 
-__all__ = ["BPE", "PIECE", "pieces"]
+__all__ = ["BPE", "PIECE", "bits_per_character", "merge_pair", "pieces"]
 
 # A word with the one space before it, a run of other symbols with the space before it,
 # whitespace not followed by a word, or the last whitespace: every character of a text
@@ -132,7 +132,7 @@ class BPE:
                     pairs[pair] -= counts[i]
                     if pairs[pair] == 0:
                         del pairs[pair]
-                seqs[i] = _merge(old, best, new)
+                seqs[i] = merge_pair(old, best, new)
                 for pair in pairwise(seqs[i]):  # ... and count its new ones
                     pairs[pair] += counts[i]
                     where[pair].add(i)
@@ -159,7 +159,7 @@ class BPE:
             rank = self._rank.get(pair)
             if rank is None:
                 break
-            ids = _merge(ids, pair, N_BYTES + len(self.chars) + rank)
+            ids = merge_pair(ids, pair, N_BYTES + len(self.chars) + rank)
         if len(self._cache) < 100_000:
             self._cache[piece] = ids
         return ids
@@ -194,8 +194,14 @@ class BPE:
         return {"chars": list(self.chars), "merges": [list(p) for p in self.merges]}
 
 
-def _merge(ids: list[int], pair: tuple[int, int], new: int) -> list[int]:
-    """``ids`` with every occurrence of ``pair`` (left to right) replaced by ``new``."""
+def merge_pair(ids: list[int], pair: tuple[int, int], new: int) -> list[int]:
+    """``ids`` with every occurrence of ``pair`` (left to right) replaced by ``new``: one
+    BPE merge applied to a list of ids.
+
+    Example:
+        >>> merge_pair([5, 5, 5, 1, 5, 5], (5, 5), 9)
+        [9, 5, 1, 9]
+    """
     out, i = [], 0
     while i < len(ids):
         if i + 1 < len(ids) and ids[i] == pair[0] and ids[i + 1] == pair[1]:

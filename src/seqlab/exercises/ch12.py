@@ -8,7 +8,7 @@ from collections.abc import Callable
 from itertools import pairwise
 
 from seqlab.exercises import Feedback, check_function, check_number
-from seqlab.tokens import _merge
+from seqlab.tokens import merge_pair
 
 __all__ = ["check_bits_per_char", "check_merge_step"]
 
@@ -24,7 +24,7 @@ _MERGE_CASES = [
 def _merge_step(ids: list[int]) -> list[int]:
     counts = Counter(pairwise(ids))
     best = min(counts, key=lambda p: (-counts[p], p))
-    return _merge(ids, best, max(ids) + 1)  # the merge BPE.train makes
+    return merge_pair(ids, best, max(ids) + 1)  # the merge BPE.train makes
 
 
 def check_merge_step(fn: Callable, *, quiet: bool = False) -> Feedback:
