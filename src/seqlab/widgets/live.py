@@ -1,0 +1,59 @@
+"""A trained model's weights as a live widget's state, for ``live.js`` to run in the page.
+
+The page cannot call torch: a live widget carries the weights (float32, base64, inside
+the widget's own state, so a page opened from disk needs no download) and ``live.js``
+runs the forward pass in JavaScript, with the same equations as the Python modules. The
+parity test (``tests/test_live_parity.py``) runs ``live.js`` under Node and checks its
+logits against torch's on the same weights. No chapter uses it yet: the live widgets
+of chapters 1, 3, 5 and 9 are the next step (issue 19).
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from seqlab.rnn import RNNLM
+from seqlab.seq2seq import Seq2Seq
+
+__all__ = ["LIVE_JS", "export_model", "exported_bytes"]
+
+LIVE_JS = Path(__file__).with_name("live.js")  # the forward pass in JavaScript
+
+
+def export_model(model: nn.Module) -> dict:
+    """``model``'s kind, configuration and weights, for ``live.js``'s ``liveModel``.
+
+    Args:
+        model: a :class:`~seqlab.seq2seq.Seq2Seq` (the encoder–decoders of chapters 4
+            and 5) or a :class:`~seqlab.rnn.RNNLM` (the character models of chapters 1
+            and 3).
+
+    Returns:
+        ``{"kind": "seq2seq" or "rnnlm", "config": {...}, "tensors": {name: {"shape",
+        "data"}}}``: every tensor of the state dict as little-endian float32, base64.
+    """
+    kinds = {Seq2Seq: "seq2seq", RNNLM: "rnnlm"}
+    kind = kinds.get(type(model))
+    if kind is None:
+        raise TypeError(
+            f"model must be a seqlab.seq2seq.Seq2Seq or a seqlab.rnn.RNNLM, got "
+            f"{type(model).__name__}"
+        )
+    tensors = {}
+    for name, value in model.state_dict().items():
+        data = value.detach().to("cpu", torch.float32).contiguous().numpy().astype("<f4")
+        tensors[name] = {
+            "shape": list(value.shape),
+            "data": base64.b64encode(data.tobytes()).decode("ascii"),
+        }
+    return {"kind": kind, "config": dataclasses.asdict(model.config), "tensors": tensors}
+
+
+def exported_bytes(exported: dict) -> int:
+    """How many bytes the exported weights add to a page (their base64 text)."""
+    return sum(len(t["data"]) for t in exported["tensors"].values())
