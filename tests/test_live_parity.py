@@ -14,6 +14,7 @@ import torch
 from seqlab.data.pairs import BOS, EOS
 from seqlab.rnn import RNNLM, RNNLMConfig
 from seqlab.seq2seq import Seq2Seq, Seq2SeqConfig, greedy_decode
+from seqlab.transformer import TransformerConfig, TransformerLM
 from seqlab.widgets.live import LIVE_JS, export_model, exported_bytes
 
 N_SOURCES, MAX_LEN, TOLERANCE = 100, 12, 1e-4
@@ -25,6 +26,11 @@ const model = liveModel(job.model);
 const out = job.sources.map((src) => {
   if (job.model.kind === "rnnlm") {
     return { logits: rnnLmRun(model, src).logits.map((l) => Array.from(l)) };
+  }
+  if (job.model.kind === "transformerlm") {
+    const r = transformerLmRun(model, src);
+    return { logits: r.logits.map((l) => Array.from(l)),
+             weights: r.weights.map((layer) => layer.map((h) => h.map((w) => Array.from(w)))) };
   }
   const r = seq2seqGreedy(model, src, job.max_len);
   return { tokens: r.tokens, logits: r.logits.map((l) => Array.from(l)),
@@ -117,6 +123,41 @@ def test_javascript_language_model_equals_torch_on_100_texts(tmp_path, cell):
             f"next-token choice differs on {text}"
         )
         worst = max(worst, (got - logits.double()).abs().max().item())
+    assert worst <= TOLERANCE, f"largest difference {worst:.2e}"
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"positional": "sinusoidal"},  # chapter 9's language model
+        {"positional": "learned", "norm_first": False},
+        {"positional": "none", "scale_embedding": True, "tie_weights": True},
+    ],
+    ids=["sinusoidal-preLN", "learned-postLN", "none-tied"],
+)
+def test_javascript_transformer_equals_torch_on_100_texts(tmp_path, options):
+    torch.manual_seed(0)
+    config = TransformerConfig(vocab_size=40, d_model=16, n_heads=4, n_layers=2, d_ff=32,
+                               max_len=32, **options)  # fmt: skip
+    model = TransformerLM(config).eval()
+    texts = random_ids(low=0, high=40, longest=29, seed=3)
+    live = run_live(tmp_path, model, texts)
+    worst = 0.0
+    for text, js in zip(texts, live, strict=True):
+        tokens = torch.tensor([text])
+        with torch.no_grad():
+            logits = model(tokens)[0]  # (L, V)
+        weights = model.attention_weights(tokens)  # layers x (1, H, L, L)
+        got = torch.tensor(js["logits"])
+        assert torch.equal(got.argmax(-1), logits.argmax(-1)), (
+            f"next-token choice differs on {text}"
+        )
+        worst = max(worst, (got - logits.double()).abs().max().item())
+        for layer, ref in zip(js["weights"], weights, strict=True):
+            for h, rows in enumerate(layer):
+                for t, w in enumerate(rows):  # row t: keys 0..t (the causal mask)
+                    diff = torch.tensor(w) - ref[0, h, t, : t + 1].double()
+                    worst = max(worst, diff.abs().max().item())
     assert worst <= TOLERANCE, f"largest difference {worst:.2e}"
 
 

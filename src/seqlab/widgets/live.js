@@ -226,6 +226,86 @@ function rnnLmRun(model, ids, states = null) {  // -> {logits: [per position], s
   return { logits, states };
 }
 
+// --- seqlab.transformer.TransformerLM: the decoder-only models of chapters 7 and 9 ------
+
+function layerNorm(x, w, b, eps = 1e-5) {  // torch's LayerNorm: biased variance
+  const n = x.length, mean = x.reduce((a, v) => a + v, 0) / n;
+  const variance = x.reduce((a, v) => a + (v - mean) ** 2, 0) / n;
+  const scale = 1 / Math.sqrt(variance + eps);
+  return x.map((v, j) => (v - mean) * scale * w.data[j] + b.data[j]);
+}
+
+function sinusoid(position, d, base = 10000) {  // seqlab.positional.sinusoidal_encoding
+  const out = new Float64Array(d);
+  for (let j = 0; j < d; j++) {
+    const angle = position * base ** (-(2 * Math.floor(j / 2)) / d);
+    out[j] = j % 2 === 0 ? Math.sin(angle) : Math.cos(angle);
+  }
+  return out;
+}
+
+function causalSelfAttention(T, prefix, xs, nHeads) {  // -> {out: [L x d], weights: [H][L][L]}
+  const d = xs[0].length, dh = d / nHeads, W = T[`${prefix}in_proj_weight`];
+  const qkv = xs.map((x) => matVec(W, x, T[`${prefix}in_proj_bias`]));  // each 3d: q, k, v
+  const merged = xs.map(() => new Float64Array(d)), weights = [];
+  for (let h = 0; h < nHeads; h++) {
+    const head = [];
+    for (let t = 0; t < xs.length; t++) {
+      const scores = new Float64Array(t + 1);  // keys 0..t: the causal mask
+      for (let s = 0; s <= t; s++) {
+        let dot = 0;
+        for (let a = 0; a < dh; a++) dot += qkv[t][h * dh + a] * qkv[s][d + h * dh + a];
+        scores[s] = dot / Math.sqrt(dh);
+      }
+      const w = softmax(scores);
+      for (let s = 0; s <= t; s++) {
+        for (let a = 0; a < dh; a++) merged[t][h * dh + a] += w[s] * qkv[s][2 * d + h * dh + a];
+      }
+      head.push(w);
+    }
+    weights.push(head);
+  }
+  const out = merged.map((m) => matVec(T[`${prefix}out_proj.weight`], m, T[`${prefix}out_proj.bias`]));
+  return { out, weights };
+}
+
+function feedForward(T, prefix, x) {  // linear2(relu(linear1(x)))
+  const hidden = matVec(T[`${prefix}linear1.weight`], x, T[`${prefix}linear1.bias`]).map((v) => Math.max(v, 0));
+  return matVec(T[`${prefix}linear2.weight`], hidden, T[`${prefix}linear2.bias`]);
+}
+
+const add = (a, b) => a.map((v, j) => v + b[j]);
+
+function transformerLmRun(model, ids) {  // -> {logits: [per position], weights: [layer][head][t][s]}
+  const { T, config: cfg } = model, d = cfg.d_model;
+  if (cfg.positional === "rope") throw new Error("live.js does not run rotary positions yet");
+  const scale = cfg.scale_embedding ? Math.sqrt(d) : 1;
+  let xs = ids.map((id, p) => {
+    const x = row(T["embed.tokens.weight"], id).map((v) => v * scale);
+    if (cfg.positional === "sinusoidal") return add(x, sinusoid(p, d));
+    if (cfg.positional === "learned") return add(x, row(T["embed.position.weight"], p));
+    return x;
+  });
+  const weights = [];
+  for (let k = 0; k < cfg.n_layers; k++) {
+    const pre = `layers.${k}.`, n1 = [T[`${pre}norm1.weight`], T[`${pre}norm1.bias`]];
+    const n2 = [T[`${pre}norm2.weight`], T[`${pre}norm2.bias`]];
+    if (cfg.norm_first) {
+      const a = causalSelfAttention(T, `${pre}self_attn.`, xs.map((x) => layerNorm(x, ...n1)), cfg.n_heads);
+      xs = xs.map((x, t) => add(x, a.out[t]));
+      xs = xs.map((x) => add(x, feedForward(T, pre, layerNorm(x, ...n2))));
+      weights.push(a.weights);
+    } else {
+      const a = causalSelfAttention(T, `${pre}self_attn.`, xs, cfg.n_heads);
+      xs = xs.map((x, t) => layerNorm(add(x, a.out[t]), ...n1));
+      xs = xs.map((x) => layerNorm(add(x, feedForward(T, pre, x)), ...n2));
+      weights.push(a.weights);
+    }
+  }
+  if (cfg.norm_first) xs = xs.map((x) => layerNorm(x, T["norm.weight"], T["norm.bias"]));
+  return { logits: xs.map((x) => matVec(T["head.weight"], x, T["head.bias"])), weights };
+}
+
 function liveModel(exported) {  // what export_model wrote -> a model the functions take
   return { config: exported.config, T: liveTensors(exported.tensors) };
 }

@@ -19,6 +19,7 @@ from torch import nn
 
 from seqlab.rnn import RNNLM
 from seqlab.seq2seq import Seq2Seq
+from seqlab.transformer import TransformerLM
 
 __all__ = ["LIVE_JS", "export_model", "exported_bytes"]
 
@@ -30,20 +31,24 @@ def export_model(model: nn.Module) -> dict:
 
     Args:
         model: a :class:`~seqlab.seq2seq.Seq2Seq` (the encoder–decoders of chapters 4
-            and 5) or a :class:`~seqlab.rnn.RNNLM` (the character models of chapters 1
-            and 3).
+            and 5), a :class:`~seqlab.rnn.RNNLM` (the character models of chapters 1
+            and 3) or a :class:`~seqlab.transformer.TransformerLM` (chapters 7 and 9;
+            sinusoidal, learned or no positions).
 
     Returns:
-        ``{"kind": "seq2seq" or "rnnlm", "config": {...}, "tensors": {name: {"shape",
-        "data"}}}``: every tensor of the state dict as little-endian float32, base64.
+        ``{"kind", "config", "tensors": {name: {"shape", "data"}}}``: the kind
+        (``"seq2seq"``, ``"rnnlm"`` or ``"transformerlm"``), the config as a dict, and
+        every tensor of the state dict as little-endian float32, base64-encoded.
     """
-    kinds = {Seq2Seq: "seq2seq", RNNLM: "rnnlm"}
+    kinds = {Seq2Seq: "seq2seq", RNNLM: "rnnlm", TransformerLM: "transformerlm"}
     kind = kinds.get(type(model))
     if kind is None:
         raise TypeError(
-            f"model must be a seqlab.seq2seq.Seq2Seq or a seqlab.rnn.RNNLM, got "
-            f"{type(model).__name__}"
+            "model must be a seqlab.seq2seq.Seq2Seq, seqlab.rnn.RNNLM or "
+            f"seqlab.transformer.TransformerLM, got {type(model).__name__}"
         )
+    if kind == "transformerlm" and model.config.positional == "rope":
+        raise ValueError("live.js does not run rotary positions yet: export another model")
     tensors = {}
     for name, value in model.state_dict().items():
         data = value.detach().to("cpu", torch.float32).contiguous().numpy().astype("<f4")
