@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from seqlab.data.pairs import BOS, EOS
+from seqlab.diagnostics import gate_trace
 from seqlab.rnn import RNNLM, RNNLMConfig
 from seqlab.seq2seq import Seq2Seq, Seq2SeqConfig, greedy_decode
 from seqlab.transformer import TransformerConfig, TransformerLM
@@ -25,7 +26,10 @@ const job = JSON.parse(readFileSync(process.argv[2], "utf8"));
 const model = liveModel(job.model);
 const out = job.sources.map((src) => {
   if (job.model.kind === "rnnlm") {
-    return { logits: rnnLmRun(model, src).logits.map((l) => Array.from(l)) };
+    const gates = job.model.config.cell === "rnn" ? {} : rnnLmGates(model, src);
+    return { logits: rnnLmRun(model, src).logits.map((l) => Array.from(l)),
+             gates: Object.fromEntries(Object.entries(gates).map(([k, v]) =>
+               [k, v.map((x) => Array.from(x))])) };
   }
   if (job.model.kind === "transformerlm") {
     const r = transformerLmRun(model, src);
@@ -117,6 +121,15 @@ def test_javascript_language_model_equals_torch_on_100_texts(tmp_path, cell):
     for text, js in zip(texts, live, strict=True):
         with torch.no_grad():
             logits = model(torch.tensor([text]))[0][0]  # (L, V)
+            if cell != "rnn":  # chapter 3's gates, as seqlab.diagnostics.gate_trace
+                one_layer = type(model.rnn)(12, 16)
+                one_layer.load_state_dict({k: v for k, v in model.rnn.state_dict().items()
+                                           if k.endswith("_l0")})  # fmt: skip
+                trace = gate_trace(one_layer, model.embed(torch.tensor([text])))
+                assert set(js["gates"]) == set(trace)
+                for name, ref in trace.items():
+                    diff = torch.tensor(js["gates"][name]) - ref[0].double()
+                    worst = max(worst, diff.abs().max().item())
         got = torch.tensor(js["logits"])  # (L, V), float64
         assert got.shape == logits.shape
         assert torch.equal(got.argmax(-1), logits.argmax(-1)), (
@@ -181,3 +194,30 @@ def test_the_export_is_float32_and_its_size_is_counted():
     assert export_model(RNNLM(RNNLMConfig(vocab_size=5)))["kind"] == "rnnlm"
     with pytest.raises(TypeError, match="Seq2Seq"):
         export_model(torch.nn.Linear(2, 2))
+
+
+ENCODE = """
+import { readFileSync } from "node:fs";
+const job = JSON.parse(readFileSync(process.argv[2], "utf8"));
+console.log(JSON.stringify(job.texts.map((t) => liveEncode(job.index, t, job.max_len))));
+"""
+
+
+def test_javascript_encodes_like_charvocab_and_explains_bad_input(tmp_path):
+    from seqlab.data.text import CharVocab
+
+    vocab = CharVocab("abc de")
+    texts = ["abc", "a d", "", "abz", "ab\U0001f642", "abcabcabca", "é"]
+    script, job = tmp_path / "encode.mjs", tmp_path / "job.json"
+    script.write_text(LIVE_JS.read_text() + ENCODE)
+    job.write_text(json.dumps({"index": vocab.index, "texts": texts, "max_len": 9}))
+    done = subprocess.run([shutil.which("node"), script, job], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = json.loads(done.stdout)
+    assert out[0]["ids"] == vocab.encode("abc").tolist()
+    assert out[1]["ids"] == vocab.encode("a d").tolist()
+    assert "empty" in out[2]["error"]
+    assert '"z"' in out[3]["error"] and "character 3" in out[3]["error"]
+    assert "U+1F642" in out[4]["error"]  # one code point, not two UTF-16 halves
+    assert "at most 9" in out[5]["error"] and "has 10" in out[5]["error"]
+    assert "U+00E9" in out[6]["error"]

@@ -78,29 +78,33 @@ function tanhStep(p, x, h) {  // the plain RNN of chapter 1: h' = tanh(W_ih x + 
   return xw.map((v, j) => Math.tanh(v + hw[j]));
 }
 
-function gruStep(p, x, h) {  // h' = n + z (h - n); r, z, n as gru_gate_values
+function gruGateValues(p, x, h) {  // reset r, update z, candidate n (gru_gate_values)
   const H = h.length, xw = matVec(p.wih, x, p.bih), hw = matVec(p.whh, h, p.bhh);
-  const out = new Float64Array(H);
+  const r = new Float64Array(H), z = new Float64Array(H), n = new Float64Array(H);
   for (let j = 0; j < H; j++) {
-    const r = sigmoid(xw[j] + hw[j]);
-    const z = sigmoid(xw[H + j] + hw[H + j]);
-    const n = Math.tanh(xw[2 * H + j] + r * hw[2 * H + j]);
-    out[j] = n + z * (h[j] - n);
+    r[j] = sigmoid(xw[j] + hw[j]);
+    z[j] = sigmoid(xw[H + j] + hw[H + j]);
+    n[j] = Math.tanh(xw[2 * H + j] + r[j] * hw[2 * H + j]);  // reset scales the recurrent part
   }
-  return out;
+  return { reset: r, update: z, candidate: n };
 }
 
-function lstmStep(p, x, state) {  // c' = f c + i g, h' = o tanh(c'); gates i, f, g, o
-  const [h, c] = state, H = h.length;
-  const z = matVec(p.wih, x, p.bih), zh = matVec(p.whh, h, p.bhh);
-  const hOut = new Float64Array(H), cOut = new Float64Array(H);
-  for (let j = 0; j < H; j++) {
-    const i = sigmoid(z[j] + zh[j]), f = sigmoid(z[H + j] + zh[H + j]);
-    const g = Math.tanh(z[2 * H + j] + zh[2 * H + j]), o = sigmoid(z[3 * H + j] + zh[3 * H + j]);
-    cOut[j] = f * c[j] + i * g;
-    hOut[j] = o * Math.tanh(cOut[j]);
-  }
-  return [hOut, cOut];
+function gruStep(p, x, h) {  // h' = n + z (h - n)
+  const { update: z, candidate: n } = gruGateValues(p, x, h);
+  return n.map((nj, j) => nj + z[j] * (h[j] - nj));
+}
+
+function lstmGateValues(p, x, h) {  // input i, forget f, candidate g, output o (lstm_gate_values)
+  const H = h.length, z = matVec(p.wih, x, p.bih), zh = matVec(p.whh, h, p.bhh);
+  const gate = (k, f) => Float64Array.from({ length: H }, (_, j) => f(z[k * H + j] + zh[k * H + j]));
+  return { input: gate(0, sigmoid), forget: gate(1, sigmoid), candidate: gate(2, Math.tanh),
+           output: gate(3, sigmoid) };
+}
+
+function lstmStep(p, x, state) {  // c' = f c + i g, h' = o tanh(c')
+  const [h, c] = state, { input: i, forget: f, candidate: g, output: o } = lstmGateValues(p, x, h);
+  const cOut = c.map((cj, j) => f[j] * cj + i[j] * g[j]);
+  return [cOut.map((cj, j) => o[j] * Math.tanh(cj)), cOut];
 }
 
 function cellStep(cell, p, x, state) {
@@ -304,6 +308,46 @@ function transformerLmRun(model, ids) {  // -> {logits: [per position], weights:
   }
   if (cfg.norm_first) xs = xs.map((x) => layerNorm(x, T["norm.weight"], T["norm.bias"]));
   return { logits: xs.map((x) => matVec(T["head.weight"], x, T["head.bias"])), weights };
+}
+
+// What chapter 3 shows: the gates of an RNNLM's first layer at every character, as
+// seqlab.diagnostics.gate_trace (LSTM: input, forget, candidate, output, c, h; GRU:
+// reset, update, candidate, h), each a list over positions of (H) vectors.
+function rnnLmGates(model, ids) {
+  const { T, config: cfg } = model, p = rnnParams(T, "rnn.", 0);
+  if (cfg.cell === "rnn") throw new Error("a plain RNN has no gates");
+  let state = zeroState(cfg.cell, cfg.hidden_size);
+  const trace = {};
+  const keep = (name, v) => (trace[name] = trace[name] || []).push(v);
+  for (const id of ids) {
+    const x = row(T["embed.weight"], id), h = hiddenOf(cfg.cell, state);
+    const gates = cfg.cell === "lstm" ? lstmGateValues(p, x, h) : gruGateValues(p, x, h);
+    for (const [name, v] of Object.entries(gates)) keep(name, v);
+    state = cellStep(cfg.cell, p, x, state);
+    keep("h", hiddenOf(cfg.cell, state));
+    if (cfg.cell === "lstm") keep("c", state[1]);
+  }
+  return trace;
+}
+
+// Text -> ids for a character model, or a message for the reader instead of an error:
+// an empty box, a character the vocabulary lacks (named, with its position), or more
+// characters than the model reads (nothing is cut silently).
+function liveEncode(index, text, maxLen) {
+  if (!text.length) return { error: "The box is empty: type some text." };
+  const chars = Array.from(text);  // code points, not UTF-16 halves
+  if (maxLen && chars.length > maxLen) {
+    return { error: `The model reads at most ${maxLen} characters; this text has ${chars.length}.` };
+  }
+  const ids = [];
+  for (const [k, ch] of chars.entries()) {
+    if (!(ch in index)) {
+      const code = ch.codePointAt(0).toString(16).toUpperCase().padStart(4, "0");
+      return { error: `"${ch}" (U+${code}, character ${k + 1}) is not one this model knows.` };
+    }
+    ids.push(index[ch]);
+  }
+  return { ids };
 }
 
 function liveModel(exported) {  // what export_model wrote -> a model the functions take
