@@ -36,6 +36,7 @@ import torch
 from torch import nn
 
 from seqlab import _checks
+from seqlab.data.text import text_batches
 
 __all__ = ["BPE", "PIECE", "bits_per_character", "merge_pair", "pieces"]
 
@@ -224,8 +225,6 @@ def bits_per_character(model, ids: torch.Tensor, decode, seq_len: int, batch: in
         ids: ``(n,)`` the held-out text's ids.
         decode: ids -> text (``vocab.decode`` or ``bpe.decode``).
     """
-    from seqlab.data.text import text_batches  # the windows of chapter 1
-
     _checks.tensor("ids", ids, "(n,) of token ids", dims=1)
     nats, chars = 0.0, 0
     with torch.no_grad():

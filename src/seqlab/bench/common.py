@@ -33,11 +33,16 @@ def seeds_for(quick: bool) -> list[int]:
     return list(R.QUICK_SEEDS if quick else R.SEEDS)
 
 
+def _file_sha256(module) -> str:
+    """The SHA-256 of the bytes of ``module``'s source file."""
+    return hashlib.sha256(Path(module.__file__).read_bytes()).hexdigest()
+
+
 def rules_sha256() -> str:
     """The SHA-256 of the bytes of :mod:`seqlab.bench.rules`, the file of thresholds,
     grids and margins: every stamp records it, so a result is never judged by rules
     other than those it was made under."""
-    return hashlib.sha256(Path(R.__file__).read_bytes()).hexdigest()
+    return _file_sha256(R)
 
 
 def scale_rules_sha256() -> str:
@@ -45,7 +50,7 @@ def scale_rules_sha256() -> str:
     suites at scale only (their stamps record it beside :func:`rules_sha256`)."""
     from seqlab.bench import scale_rules
 
-    return hashlib.sha256(Path(scale_rules.__file__).read_bytes()).hexdigest()
+    return _file_sha256(scale_rules)
 
 
 def pretrain_rules_sha256() -> str:
@@ -53,7 +58,7 @@ def pretrain_rules_sha256() -> str:
     ``pretrain`` suite only (its stamps record it beside :func:`rules_sha256`)."""
     from seqlab.bench import pretrain_rules
 
-    return hashlib.sha256(Path(pretrain_rules.__file__).read_bytes()).hexdigest()
+    return _file_sha256(pretrain_rules)
 
 
 def _git_commit() -> str | None:

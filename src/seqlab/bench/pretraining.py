@@ -116,8 +116,9 @@ def _objective(name: str, vocab: int, generator: torch.Generator):
 
 
 def _pretrain(make, name, ids, valid, spec, lr, seed, steps, run_device):
-    """Pretrain ``make()`` (seeded) for ``steps`` steps; its validation loss every
-    ``eval_every`` steps. Returns ``(model, {"steps", "valid_loss", "seconds"})``."""
+    """Pretrain ``make()`` (seeded) for ``steps`` steps, with :func:`seqlab.train.fit`
+    reading the validation loss every ``eval_every`` steps and at the end. Returns
+    ``(model, {"steps", "valid_loss", "seconds"})``, a non-finite loss as ``None``."""
     vocab = len(code_vocab())
     model = seeded(make, seed, run_device)
     generator = torch.Generator().manual_seed(seed)
@@ -129,20 +130,14 @@ def _pretrain(make, name, ids, valid, spec, lr, seed, steps, run_device):
     fixed = torch.Generator().manual_seed(R.TUNE_SEED)
     prepare_valid = _objective(name, vocab, fixed)[0]
     valid_batches = [prepare_valid(b).to(run_device) for b in valid]
-    curve = {"steps": [], "valid_loss": [], "seconds": 0.0}
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)  # one, kept across readings
-    done = 0
-    while done < steps:
-        run = min(spec["eval_every"], steps - done)
-        history = fit(model, batches, steps=run, optimizer=optimizer, clip=R.CLIP,
-                      loss_fn=loss_fn, progress=False)  # fmt: skip
-        done += run
-        curve["seconds"] += sum(history.seconds)
-        loss = evaluate(model, valid_batches, loss_fn)[0]
-        curve["steps"].append(done)
-        curve["valid_loss"].append(loss if math.isfinite(loss) else None)
-        if not math.isfinite(loss):
-            break
+    history = fit(model, batches, steps=steps, lr=lr, clip=R.CLIP, loss_fn=loss_fn,
+                  eval_batches=lambda: valid_batches, eval_every=spec["eval_every"],
+                  progress=False)  # fmt: skip
+    curve = {
+        "steps": history.eval_steps,
+        "valid_loss": [v if math.isfinite(v) else None for v in history.eval_loss],
+        "seconds": sum(history.seconds),
+    }
     return model.eval(), curve
 
 
