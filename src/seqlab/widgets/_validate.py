@@ -47,10 +47,11 @@ def as_labels(labels, name: str, count: int, what: str) -> list[str]:
     return labels
 
 
-def front_end(name: str) -> tuple[str, str]:
-    """The widget's JS module and CSS, each preceded by the shared ``common.js``/``.css``."""
+def front_end(name: str, *parts: str) -> tuple[str, str]:
+    """The widget's JS module and CSS, each preceded by the shared ``common.js``/``.css``
+    and, for the JS, by the shared ``parts`` (``"live"``: the forward passes)."""
     here = Path(__file__).parent
-    return tuple(  # type: ignore[return-value]
-        (here / f"common.{ext}").read_text() + (here / f"{name}.{ext}").read_text()
-        for ext in ("js", "css")
-    )
+    js = "".join((here / f"{p}.js").read_text() for p in ("common", *parts, name))
+    own = here / f"{name}.css"  # a widget's own styles, if it has any
+    css = (here / "common.css").read_text() + (own.read_text() if own.exists() else "")
+    return js, css

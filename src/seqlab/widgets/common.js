@@ -78,3 +78,15 @@ function drawAxes(parent, sx, sy, box, text) {
     .textContent = text.title;
   return { px, py };
 }
+
+// viridis, sampled: perceptually uniform and legible on light and dark backgrounds
+const STOPS = ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#b5de2b", "#fde725"];
+
+function hex(c) { return [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16)); }
+
+function colour(t) {
+  const x = Math.min(Math.max(t, 0), 1) * (STOPS.length - 1);
+  const i = Math.min(Math.floor(x), STOPS.length - 2), f = x - i;
+  const a = hex(STOPS[i]), b = hex(STOPS[i + 1]);
+  return "#" + a.map((v, k) => Math.round(v + f * (b[k] - v)).toString(16).padStart(2, "0")).join("");
+}

@@ -6,23 +6,11 @@
 // and onto the labels (up from the first row, left from the first column), Home/End
 // go to the row's ends, Ctrl+Home/End to the first and last cell. Focus shows what a
 // hover shows, and the readout is a polite live region, so screen readers say it.
-// NS, node() and fmt() come from common.js.
+// NS, node(), fmt() and colour() come from common.js.
 const GAP = 2;
 // cells shrink (down to 20 px) for long inputs, so the labels stay legible when the
 // SVG is scaled to the page width
 const cellSize = (n) => Math.max(20, Math.min(34, Math.floor(520 / n)));
-// viridis, sampled: perceptually uniform and legible on light and dark backgrounds
-const STOPS = ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#b5de2b", "#fde725"];
-
-function hex(c) { return [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16)); }
-
-function colour(t) {
-  const x = Math.min(Math.max(t, 0), 1) * (STOPS.length - 1);
-  const i = Math.min(Math.floor(x), STOPS.length - 2), f = x - i;
-  const a = hex(STOPS[i]), b = hex(STOPS[i + 1]);
-  return "#" + a.map((v, k) => Math.round(v + f * (b[k] - v)).toString(16).padStart(2, "0")).join("");
-}
-
 // "a: 0.61, b: 0.20, … (9 more)": the largest values first, so the readout stays short
 // (a readout that grows on hover would move the plot under the pointer)
 const TOP = 6;

@@ -4,8 +4,11 @@ The page cannot call torch: a live widget carries the weights (float32, base64, 
 the widget's own state, so a page opened from disk needs no download) and ``live.js``
 runs the forward pass in JavaScript, with the same equations as the Python modules. The
 parity test (``tests/test_live_parity.py``) runs ``live.js`` under Node and checks its
-logits against torch's on the same weights. No chapter uses it yet: the live widgets
-of chapters 1, 3, 5 and 9 are the next step (issue 19).
+logits against torch's on the same weights. The live widgets
+(:class:`~seqlab.widgets.LiveTranslator`, :class:`~seqlab.widgets.LiveCharModels`,
+:class:`~seqlab.widgets.LiveGates`) are built on it.
+
+Taught in chapter 5.
 """
 
 from __future__ import annotations
@@ -17,11 +20,12 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from seqlab.data.text import CharVocab
 from seqlab.rnn import RNNLM
 from seqlab.seq2seq import Seq2Seq
 from seqlab.transformer import TransformerLM
 
-__all__ = ["LIVE_JS", "export_model", "exported_bytes"]
+__all__ = ["LIVE_JS", "export_model", "exported_bytes", "vocab_state"]
 
 LIVE_JS = Path(__file__).with_name("live.js")  # the forward pass in JavaScript
 
@@ -62,3 +66,27 @@ def export_model(model: nn.Module) -> dict:
 def exported_bytes(exported: dict) -> int:
     """How many bytes the exported weights add to a page (their base64 text)."""
     return sum(len(t["data"]) for t in exported["tensors"].values())
+
+
+def vocab_state(vocab: CharVocab, max_len: int) -> dict:
+    """``vocab`` for ``live.js``: ``index`` (character -> id, for ``liveEncode``), ``itos``
+    (id -> what ``decode`` writes: specials' names, characters, ``"\ufffd"`` for the
+    unknown id) and the longest text the widget accepts, ``max_len``."""
+    if not isinstance(vocab, CharVocab):
+        raise TypeError(f"vocab must be a seqlab.data.CharVocab, got {type(vocab).__name__}")
+    itos = [*vocab.specials, *vocab.chars] + (["\ufffd"] if vocab.unknown == "unk" else [])
+    return {"index": dict(vocab.index), "itos": itos, "max_len": int(max_len)}
+
+
+def named_models(models, kinds: tuple[type, ...], what: str) -> dict:
+    """``{name: model}`` checked: a non-empty mapping of names to models of ``kinds``."""
+    if isinstance(models, kinds):
+        models = {type(models).__name__: models}
+    if not isinstance(models, dict) or not models:
+        raise TypeError(f"models must be a non-empty dict of name -> {what}")
+    for name, model in models.items():
+        if not isinstance(name, str) or not isinstance(model, kinds):
+            raise TypeError(
+                f"models[{name!r}] must be a {what} under a str name, got {type(model).__name__}"
+            )
+    return models
