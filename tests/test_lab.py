@@ -365,3 +365,41 @@ def test_a_failing_cell_is_reported(browser, lab):
     s = run_chapter(browser, lab, "broken.ipynb")
     assert any("RuntimeError: deliberately broken" in e for e in s["errors"]), s["errors"]
     assert s["executed"] < s["code"], "the cells after the broken one ran"
+
+
+OWN_MODELS = """\
+from seqlab.data import CharVocab, date_task
+from seqlab.rnn import RNNLM, RNNLMConfig
+from seqlab.seq2seq import Seq2Seq
+from seqlab.widgets import LiveCharModels, LiveGates, LiveTranslator
+
+vocab = CharVocab.from_text("a model of my own, trained on my own text.")
+mine = RNNLM(RNNLMConfig(vocab_size=len(vocab), d_embed=8, hidden_size=16, cell="lstm"))
+display(LiveCharModels({"my LSTM": mine}, vocab, "my own"))
+display(LiveGates(mine, vocab, "my own"))
+LiveTranslator(Seq2Seq.for_task(date_task(), hidden_size=16), "5 mar 1983")
+"""
+
+
+def test_live_widgets_take_a_readers_own_models(browser, lab):
+    """The live widgets draw in JupyterLab too, given models a reader built there."""
+    notebook = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "id": "own-models",
+                "metadata": {},
+                "outputs": [],
+                "source": OWN_MODELS.splitlines(keepends=True),
+            }
+        ],
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    (lab.notebooks / "own_models.ipynb").write_text(json.dumps(notebook))
+    s = run_chapter(browser, lab, "own_models.ipynb")
+    assert s["errors"] == [] and s["run_error"] is None, s["errors"]
+    assert s["widgets"] == s["rendered"] == s["seqlab"] == 3, s
+    assert s["problems"] == [], "\n".join(s["problems"])

@@ -222,7 +222,8 @@ def test_widgets_respond(browser, base_url, page):
         curves = visit.page.locator('[data-seqlab-widget="curve-explorer"]')
         heatmaps = visit.page.locator('[data-seqlab-widget="heatmap-viewer"]')
         panels = visit.page.locator('[data-seqlab-widget="panel-explorer"]')
-        assert curves.count() + heatmaps.count() + panels.count() > 0, f"{page}: no seqlab widget"
+        # the live widgets and the self-checks: tests/test_live_site.py
+        assert visit.page.locator("[data-seqlab-widget]").count() > 0, f"{page}: no seqlab widget"
         for i in range(panels.count()):
             widget = panels.nth(i)
             select = widget.locator("[data-role=select]")
@@ -495,6 +496,48 @@ def check_heatmap_keys(page, widget, where: str) -> None:
     assert stops.count() == 1 and stops.get_attribute("data-col") == str(n_cols - 1)
 
 
+def check_live_keys(page, widget, where: str) -> None:
+    """A live widget is typed into from the keyboard: the box has a name and a focus
+    outline, Backspace changes what the widget shows, and the message line is a polite
+    live region; every other control has a name and a focus outline."""
+    box, message = widget.locator("[data-role=input]"), widget.locator("[data-role=message]")
+    assert message.get_attribute("aria-live") == "polite", f"{where}: message not aria-live"
+    assert accessible_name(box), f"{where}: the text box has no accessible name"
+    box.focus()
+    check_outline(page, widget, where)
+    before = widget.inner_text()
+    page.keyboard.press("End")
+    page.keyboard.press("Backspace")
+    assert widget.inner_text() != before, f"{where}: typing changed nothing"
+    for control in widget.locator("select, button, input[type=range], [data-role=seed]").all():
+        assert accessible_name(control) or control.text_content(), f"{where}: unnamed control"
+        control.focus()
+        check_outline(page, widget, where)
+
+
+def check_self_check_keys(page, widget, where: str) -> None:
+    """A question is answered from the keyboard: arrow keys pick a choice, Enter checks
+    it, and the feedback is a polite live region; every control shows a focus ring."""
+    question = widget.locator("[data-role=question][data-kind=pick]").first
+    feedback = question.locator("[data-role=feedback]")
+    assert feedback.get_attribute("aria-live") == "polite", f"{where}: feedback not aria-live"
+    first = question.locator("[data-role=choice]").first
+    first.focus()
+    page.keyboard.press("ArrowDown")  # a radio group: the arrow selects the next choice
+    assert question.locator("[data-role=choice]").nth(1).is_checked(), f"{where}: arrow key"
+    check_outline(page, widget, where)
+    page.keyboard.press("Enter")
+    assert feedback.get_attribute("data-result") in ("right", "wrong"), f"{where}: Enter"
+    page.keyboard.press("Tab")  # to the Check button
+    assert focused(page)["role"] == "check", f"{where}: Tab did not reach Check"
+    check_outline(page, widget, where)
+    number = widget.locator("[data-role=number]")
+    if number.count():
+        number.first.focus()
+        check_outline(page, widget, where)
+        assert accessible_name(number.first), f"{where}: the number box has no name"
+
+
 def check_control_keys(page, widget, control, what: str, where: str) -> None:
     """A control has a name and a focus outline, and its arrow key changes `what`."""
     check_live_readout(widget, where)
@@ -541,9 +584,13 @@ def test_widgets_work_by_keyboard(browser, base_url, page):
                         control.get_attribute("aria-valuetext")
                         in widget.locator("[data-role=readout]").text_content()
                     ), f"{where}: the slider's aria-valuetext is not its label"
-            else:
+            elif kind == "panel-explorer":
                 control = widget.locator("[data-role=select]")
                 check_control_keys(visit.page, widget, control, "[data-role=series]", where)
+            elif kind == "self-check":
+                check_self_check_keys(visit.page, widget, where)
+            else:  # a live widget: a text box, its message line, and its controls
+                check_live_keys(visit.page, widget, where)
         assert visit.problems == [], f"{page}:\n" + "\n".join(visit.problems)
     finally:
         visit.close()

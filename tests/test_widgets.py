@@ -6,7 +6,15 @@ import numpy as np
 import pytest
 import torch
 
-from seqlab.widgets import CurveExplorer, HeatmapViewer, PanelExplorer
+from seqlab.widgets import (
+    CurveExplorer,
+    HeatmapViewer,
+    LiveCharModels,
+    LiveGates,
+    LiveTranslator,
+    PanelExplorer,
+    SelfCheck,
+)
 
 X = [0.0, 1.0, 2.0]
 CURVES = {"a": [1.0, 2.0, 3.0], "b": [3.0, 2.0, 1.0]}
@@ -182,10 +190,18 @@ ROLES = {
         ["plot", "readout", "select", "step", "cell", "row-label", "col-label"],
     ),
     PanelExplorer: ("panel-explorer", ["plot", "readout", "select", "series", "legend"]),
+    LiveTranslator: ("translator", ["input", "examples", "message", "output", "grid", "cell"]),
+    LiveCharModels: (
+        "char-models",
+        ["input", "message", "bars", "temperature", "seed", "sample", "continuation", "head"],
+    ),
+    LiveGates: ("gate-viewer", ["input", "message", "gate", "output", "grid", "cell"]),
+    SelfCheck: ("self-check", ["question", "choice", "number", "check", "feedback", "summary"]),
 }
+FRONT_ENDS = list(ROLES)
 
 
-@pytest.mark.parametrize("widget", [CurveExplorer, HeatmapViewer, PanelExplorer])
+@pytest.mark.parametrize("widget", FRONT_ENDS)
 def test_front_end_is_local_and_implements_the_dom_contract(widget):
     js, css = str(widget._esm), str(widget._css)
     assert "export default" in js and "render" in js
@@ -204,7 +220,7 @@ def test_front_end_is_local_and_implements_the_dom_contract(widget):
         assert '"seqlab-hl"' in js and "mouseenter" in js and "mouseleave" in js
 
 
-@pytest.mark.parametrize("widget", [CurveExplorer, HeatmapViewer, PanelExplorer])
+@pytest.mark.parametrize("widget", FRONT_ENDS)
 def test_front_end_is_usable_by_keyboard_and_screen_reader(widget):
     """The static half of the keyboard contract (tests/test_site.py drives the rest in a
     browser): the readout is a polite live region, controls show a keyboard focus ring,

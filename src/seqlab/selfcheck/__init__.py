@@ -3,18 +3,18 @@
 Each chapter has three to five questions (``seqlab.selfcheck.ch05`` holds chapter 5's)
 on its mechanisms and measurements. :class:`~seqlab.widgets.SelfCheck` shows them: it
 runs in the static site without a kernel, remembers the answers in the browser, and
-the course page lists which chapters a reader has checked.
-
-Taught in chapter 0.
+the course page lists which chapters a reader has checked. (The chapters import the
+widget, not this module.)
 """
 
 from __future__ import annotations
 
 import importlib
 import math
+import re
 from dataclasses import dataclass
 
-__all__ = ["CHAPTERS", "Choice", "Number", "Pick", "chapter_questions"]
+__all__ = ["CHAPTERS", "Choice", "Number", "Pick", "chapter_questions", "check_questions"]
 
 CHAPTERS = tuple(range(14))  # chapters 0 … 13 each have a module chNN
 
@@ -81,7 +81,13 @@ def chapter_questions(chapter: int) -> tuple[str, tuple[Pick | Number, ...]]:
     if isinstance(chapter, bool) or not isinstance(chapter, int) or chapter not in CHAPTERS:
         raise ValueError(f"chapter must be one of {CHAPTERS[0]} … {CHAPTERS[-1]}, got {chapter!r}")
     module = importlib.import_module(f"seqlab.selfcheck.ch{chapter:02d}")
-    questions = tuple(module.QUESTIONS)
+    return module.TITLE, check_questions(chapter, module.QUESTIONS)
+
+
+def check_questions(chapter: int, questions) -> tuple[Pick | Number, ...]:
+    """``questions`` as a tuple, or a ``ValueError`` naming the first malformed one."""
+    questions = tuple(questions)
+    verdict = re.compile(r"(Right|Correct|Wrong|Incorrect|Not quite)\b[.:!,]")  # the widget's
     if not 3 <= len(questions) <= 5:
         raise ValueError(f"chapter {chapter} has {len(questions)} questions; 3 to 5 expected")
     for k, q in enumerate(questions, 1):
@@ -95,6 +101,8 @@ def chapter_questions(chapter: int) -> tuple[str, tuple[Pick | Number, ...]]:
                 raise ValueError(f"{where}: answer {q.answer} is not a choice's index")
             if any(not c.text.strip() or len(c.why.split()) < 4 for c in q.choices):
                 raise ValueError(f"{where}: every choice needs text and a why of 4+ words")
+            if any(verdict.match(c.why) for c in q.choices):
+                raise ValueError(f"{where}: a why starts with a verdict; the widget says it")
         elif isinstance(q, Number):
             if not (math.isfinite(q.answer) and q.tolerance > 0):
                 raise ValueError(f"{where}: the answer must be finite, the tolerance > 0")
@@ -102,4 +110,4 @@ def chapter_questions(chapter: int) -> tuple[str, tuple[Pick | Number, ...]]:
                 raise ValueError(f"{where}: right and wrong each need an explanation")
         else:
             raise TypeError(f"{where}: a Pick or a Number expected, got {type(q).__name__}")
-    return module.TITLE, questions
+    return questions

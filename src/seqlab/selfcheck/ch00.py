@@ -25,7 +25,7 @@ QUESTIONS = (
             Choice(
                 "Nothing in the result: every weight is the same ratio, but every exponent "
                 "is now at most 0, so no exp overflows to inf for large scores.",
-                "Right. Both numerator and denominator are multiplied by e^(−max), which "
+                "Both numerator and denominator are multiplied by e^(−max), which "
                 "cancels, and the largest term becomes e^0 = 1, so the sum is at least 1 and "
                 "finite.",
             ),
@@ -81,7 +81,7 @@ QUESTIONS = (
             Choice(
                 "The two environment reports: the processor, the number of PyTorch threads "
                 "and the PyTorch version behind each number.",
-                "Right. A measured time belongs to its machine; the site was built with the "
+                "A measured time belongs to its machine; the site was built with the "
                 "thread count its report shows (the book's budgets assume 2 threads), and "
                 "more threads or a faster CPU change every timing.",
             ),
@@ -101,7 +101,7 @@ QUESTIONS = (
             Choice(
                 "Run the notebook yourself (locally or on Colab) with 0.97 added to "
                 "`radii`: the widget's data are computed by the code when the page runs.",
-                "Right. The static site has no Python kernel behind it; its data were fixed "
+                "The static site has no Python kernel behind it; its data were fixed "
                 "at build time, so a new value needs the code to run again.",
             ),
             Choice(

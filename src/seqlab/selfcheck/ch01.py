@@ -41,7 +41,7 @@ QUESTIONS = (
             Choice(
                 "On average it is as uncertain as if it picked uniformly among 4 characters: "
                 "its cross-entropy is ln 4 ≈ 1.39 nats per character.",
-                "Right. A uniform choice among k characters has cross-entropy ln k and "
+                "A uniform choice among k characters has cross-entropy ln k and "
                 "perplexity k; perplexity 4 means the model's mean log-probability of the "
                 "true character equals that of a uniform choice among 4.",
             ),
@@ -62,7 +62,7 @@ QUESTIONS = (
             Choice(
                 "The forward pass at the start of each window now conditions on the text "
                 "before it, while backpropagation is still truncated at the window's start.",
-                "Right. The carried values change what the model can predict from at the "
+                "The carried values change what the model can predict from at the "
                 "first characters of a window; the detached state has no gradient history, "
                 "so BPTT still reaches only the window's first character.",
             ),
@@ -117,7 +117,7 @@ QUESTIONS = (
                 "Carrying helps mostly the first characters of each window, which otherwise "
                 "start from no context; in longer windows they are a smaller share of the "
                 "loss.",
-                "Right. A reset window lacks the past only at its start; further in, the "
+                "A reset window lacks the past only at its start; further in, the "
                 "window's own characters supply the context, so the benefit is diluted as "
                 "windows grow.",
             ),

@@ -25,7 +25,7 @@ QUESTIONS = (
             Choice(
                 "Nothing about vanishing: a bound above 1 allows growth but does not predict "
                 "it, and the long-run rate of the powers of W_hh is ρ = 0.9, not σ_max.",
-                "Right. The σ_max bound forces vanishing only when σ_max < 1. Here it is "
+                "The σ_max bound forces vanishing only when σ_max < 1. Here it is "
                 "silent, and the long-run behaviour is set by ρ (Gelfand's formula), with the "
                 "tanh derivatives, each at most 1, on top.",
             ),
@@ -56,7 +56,7 @@ QUESTIONS = (
                 "As the tanh states saturate towards ±1, the factors 1 − h² in each Jacobian "
                 "shrink towards 0 and hold the product down; a ReLU's derivative is 1 "
                 "wherever it is active, so nothing offsets W_hh.",
-                "Right. Each step back multiplies by diag(1 − h²) W_hh for tanh and by "
+                "Each step back multiplies by diag(1 − h²) W_hh for tanh and by "
                 "diag(1[a > 0]) W_hh for ReLU; only the first has a factor that shrinks as "
                 "the states grow.",
             ),
@@ -91,7 +91,7 @@ QUESTIONS = (
             Choice(
                 "The gradient of Σ_j h_T,j at h_T is all ones whatever the states' size, so "
                 "what is measured at earlier steps comes from the backward Jacobians alone.",
-                "Right. The gradient of ‖h_T‖² at h_T is 2 h_T, as large as the activations, "
+                "The gradient of ‖h_T‖² at h_T is 2 h_T, as large as the activations, "
                 "so its measurement would mix forward growth with backward growth; the sum "
                 "separates them.",
             ),
@@ -115,7 +115,7 @@ QUESTIONS = (
             Choice(
                 "It multiplies the whole gradient by one factor of at most 1, so the share "
                 "coming from distant steps stays as small as it was.",
-                "Right. Clipping bounds how far a step goes, not which steps the gradient "
+                "Clipping bounds how far a step goes, not which steps the gradient "
                 "hears from; bringing back a vanished signal needs a different architecture, "
                 "such as the LSTM's cell.",
             ),

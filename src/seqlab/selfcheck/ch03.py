@@ -29,7 +29,7 @@ QUESTIONS = (
                 "At equal hidden size a GRU has about three times and an LSTM about four "
                 "times the weights of an RNN; matching parameter counts (within 10 %) keeps "
                 "a win from being mere capacity.",
-                "Right. With four gate blocks per unit, an LSTM of 50 units would have about "
+                "With four gate blocks per unit, an LSTM of 50 units would have about "
                 "four times the RNN's weights; any advantage could then come from size "
                 "rather than from the gates.",
             ),
@@ -50,7 +50,7 @@ QUESTIONS = (
                 "At initialisation the forget gates sit near σ(bias), about 0.5 with "
                 "PyTorch's init or 0.73 with the bias +1, so every step back multiplies the "
                 "cell's gradient by about that.",
-                "Right. The cell path gives a decay the network can learn to switch off, by "
+                "The cell path gives a decay the network can learn to switch off, by "
                 "driving f_t towards 1 for the units that must remember; at the start it has "
                 "not learnt that.",
             ),
@@ -98,7 +98,7 @@ QUESTIONS = (
             Choice(
                 "Nothing about which is better: a difference smaller than the seed range is "
                 "not a result at three seeds.",
-                "Right. This is the book's rule: with so few seeds, only a gap larger than "
+                "This is the book's rule: with so few seeds, only a gap larger than "
                 "the spread between seeds counts; more seeds or a larger gap would be needed.",
             ),
         ),

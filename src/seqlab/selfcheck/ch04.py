@@ -20,7 +20,7 @@ QUESTIONS = (
                 "Practice with its own outputs: in training it always reads the true "
                 "previous token, so at test time an early mistake of its own puts it in "
                 "states it never trained on.",
-                "Right. Greedy decoding feeds back the model's own choices; teacher forcing "
+                "Greedy decoding feeds back the model's own choices; teacher forcing "
                 "never does, so the model never learnt to recover from an error.",
             ),
             Choice(
@@ -68,7 +68,7 @@ QUESTIONS = (
                 "c would depend on how much padding the source got, that is, on the longest "
                 "source in its batch, so the same date could be translated differently in "
                 "different batches.",
-                "Right. With the state carried over padded steps, c is the state after the "
+                "With the state carried over padded steps, c is the state after the "
                 "source's last real character, whatever else is in the batch.",
             ),
         ),
@@ -81,7 +81,7 @@ QUESTIONS = (
             Choice(
                 "The letters read last, freshest in c, are the first to be written, so the "
                 "first output steps have short paths back to their inputs to learn from.",
-                "Right. In plain copying every output letter is about n steps (the whole "
+                "In plain copying every output letter is about n steps (the whole "
                 "string) away from the letter it copies; reversal makes the first outputs "
                 "close to their inputs, easy to learn first.",
             ),
@@ -117,7 +117,7 @@ QUESTIONS = (
                 "Where the model is confident at every step, greedy decoding already finds "
                 "the most likely output; and where it is confidently wrong, the most likely "
                 "output is itself wrong.",
-                "Right. A beam changes the answer only where the model hesitates and the "
+                "A beam changes the answer only where the model hesitates and the "
                 "runner-up pays off later; more likely under the model is not the same as "
                 "correct.",
             ),

@@ -37,7 +37,7 @@ QUESTIONS = (
                 "Luong's context joins only the output, so the decoder states depend only on "
                 "the known previous tokens; Bahdanau's context is an input of step t and "
                 "needs s_(t−1), so each step waits for the one before.",
-                "Right. With the true previous tokens given, Luong's GRU can run over all "
+                "With the true previous tokens given, Luong's GRU can run over all "
                 "steps and attention then runs for all steps in one batched product; "
                 "Bahdanau's recurrence cannot start step t before attention at t is done.",
             ),
@@ -52,7 +52,7 @@ QUESTIONS = (
             Choice(
                 "That the model with attention does better only because it has more weights "
                 "to store the string in.",
-                "Right. With sizes matched, a gap between the curves comes from where the "
+                "With sizes matched, a gap between the curves comes from where the "
                 "information can flow, not from capacity.",
             ),
             Choice(
@@ -82,7 +82,7 @@ QUESTIONS = (
             Choice(
                 "No: the encoder reads left to right, so its state at a separator just after "
                 "a field already holds that field, and attending there retrieves it.",
-                "Right. This is why shares on “other” do not contradict the alignment; a "
+                "This is why shares on “other” do not contradict the alignment; a "
                 "bidirectional encoder changes what each state summarises.",
             ),
             Choice(

@@ -33,7 +33,7 @@ QUESTIONS = (
                 "To keep the scores at unit variance whatever d is: without it they spread "
                 "as √d, the softmax approaches a one-hot vector, and its derivative "
                 "diag(w) − w wᵀ, and with it the gradient to the scores, vanishes.",
-                "Right. This is what the chapter measures with random queries and keys: "
+                "This is what the chapter measures with random queries and keys: "
                 "with the division, entropy and gradient do not depend on d.",
             ),
             Choice(
@@ -80,7 +80,7 @@ QUESTIONS = (
             Choice(
                 "Masked scores are set to −∞, so their weights are exactly e^(−∞) = 0: rows "
                 "0 … 3 are computed from the same numbers as before, plus exact zeros.",
-                "Right. The softmax of an allowed row normalises over allowed positions "
+                "The softmax of an allowed row normalises over allowed positions "
                 "only, and 0 times a finite value adds exactly nothing, so the outputs are "
                 "exactly the same numbers.",
             ),
@@ -95,7 +95,7 @@ QUESTIONS = (
                 "It computes the same output tile by tile with an online softmax, never "
                 "writing the L × L weights to slow memory: their memory falls from L² to L "
                 "numbers per head, while the work still grows as L² d.",
-                "Right. The result is the exact softmax, up to rounding; what is saved is "
+                "The result is the exact softmax, up to rounding; what is saved is "
                 "memory and traffic to slow memory, not arithmetic.",
             ),
             Choice(

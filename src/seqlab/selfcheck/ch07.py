@@ -36,7 +36,7 @@ QUESTIONS = (
                 "The single reshape fills each head's block with consecutive numbers in "
                 "memory, which run across several positions, so one row of a head mixes "
                 "features of different positions.",
-                "Right: head h must hold features h·d/h … (h+1)·d/h − 1 of every position. "
+                "Head h must hold features h·d/h … (h+1)·d/h − 1 of every position. "
                 "Reshaping the feature axis into (h, d/h) keeps each position's features "
                 "together; the transpose then moves the heads before the positions.",
             ),
@@ -58,7 +58,7 @@ QUESTIONS = (
             Choice(
                 "Nothing yet: under the causal mask position 1 may read only positions 0 "
                 "and 1, so attention spread evenly would give 1/2 to each.",
-                "Right: the uniform baseline at position t is 1/(t + 1), so a weight must be "
+                "The uniform baseline at position t is 1/(t + 1), so a weight must be "
                 "compared with that value at its own position. 0.5 at position 1 is what no "
                 "preference at all would give.",
             ),
@@ -96,7 +96,7 @@ QUESTIONS = (
             Choice(
                 "So that every model has the same parameter count: only the number of "
                 "separate softmaxes, and the dimensions each gets, changes.",
-                "Right: the heads' projections together are always d_model × d_model, so at "
+                "The heads' projections together are always d_model × d_model, so at "
                 "a fixed width a difference in accuracy cannot be put down to size; more "
                 "heads buys more attention patterns at the cost of narrower ones.",
             ),

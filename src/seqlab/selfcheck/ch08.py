@@ -19,7 +19,7 @@ QUESTIONS = (
             Choice(
                 "Each word gets the same output vector in both sentences, only at a "
                 "different place: the encoder is permutation-equivariant.",
-                "Right: f(πx) = πf(x). Attention averages over the same set of keys "
+                "F(πx) = πf(x). Attention averages over the same set of keys "
                 "whatever the order, and the feed-forward block acts on each position "
                 "alone, so nothing can tell the two sentences apart word by word.",
             ),
@@ -31,7 +31,7 @@ QUESTIONS = (
             ),
             Choice(
                 "A causal decoder without positions would be just as blind to the order.",
-                "Not quite: under a causal mask position t sees t + 1 tokens, so a decoder "
+                "Under a causal mask position t sees t + 1 tokens, so a decoder "
                 "can infer where it is by counting; an encoder, whose positions all see the "
                 "whole input, cannot.",
             ),
@@ -65,7 +65,7 @@ QUESTIONS = (
             ),
             Choice(
                 "Query at 100, key at 103.",
-                "Right: (R_m q) · (R_n k) = q · R_(n−m) k, because rotations compose by "
+                "(R_m q) · (R_n k) = q · R_(n−m) k, because rotations compose by "
                 "adding angles; only the offset n − m = 3 enters, not where the pair sits.",
             ),
             Choice(
@@ -85,7 +85,7 @@ QUESTIONS = (
             Choice(
                 "The random vectors they were initialised with: no training string reached "
                 "those positions, so no gradient ever changed them.",
-                "Right: a table row is updated only when its position is used. It is one "
+                "A table row is updated only when its position is used. It is one "
                 "of the two effects the chapter names beyond the training lengths; the "
                 "other, a softmax spread over more keys, holds for every encoding.",
             ),
@@ -131,7 +131,7 @@ QUESTIONS = (
             Choice(
                 "A longer string gives each softmax more keys to spread over, so attention "
                 "that was sharp at length 16 is diluted at 64.",
-                "Right: even a perfectly relative rule competes with four times as many "
+                "Even a perfectly relative rule competes with four times as many "
                 "keys at length 64, and the share of weight on the right one falls unless "
                 "the scores sharpen, which training at 8 to 16 never asked for.",
             ),

@@ -18,7 +18,7 @@ QUESTIONS = (
             ),
             Choice(
                 "Pre-LN, x ← x + f(LN(x)).",
-                "Right: the stream itself is never normalised, so x_N = x_0 plus a sum of "
+                "The stream itself is never normalised, so x_N = x_0 plus a sum of "
                 "sublayer outputs, and the gradient reaches every layer through the "
                 "additions (one final norm sits before the output, once, for all layers).",
             ),
@@ -60,7 +60,7 @@ QUESTIONS = (
             Choice(
                 "The entropy of the character frequencies: the best loss a model can reach "
                 "by predicting the same distribution at every position.",
-                "Right: a run stuck there has learned how often each character occurs and "
+                "A run stuck there has learned how often each character occurs and "
                 "nothing about its context, which is what a stall means here.",
             ),
         ),
@@ -74,7 +74,7 @@ QUESTIONS = (
                 "The smoothed loss measures a different target, one that puts ε on every "
                 "token, so it is not comparable with the baseline's loss; the plain "
                 "cross-entropy scores every run on the same quantity.",
-                "Right: a model that put probability 1 on the right token would still pay a "
+                "A model that put probability 1 on the right token would still pay a "
                 "smoothed loss above zero. Comparing ingredients needs one measure, and "
                 "the held-out plain cross-entropy is it.",
             ),
@@ -117,7 +117,7 @@ QUESTIONS = (
                 "Causal attention never looks forward, so an earlier position's keys and "
                 "values, at every layer, depend only on its own prefix and do not change "
                 "when a token is appended.",
-                "Right: each step only adds a row to the lower triangle of the attention "
+                "Each step only adds a row to the lower triangle of the attention "
                 "matrix. The price is memory: two vectors per layer for every position "
                 "written so far.",
             ),

@@ -18,7 +18,7 @@ QUESTIONS = (
             Choice(
                 "Inconclusive: the difference is inside the margin, although its interval "
                 "excludes zero.",
-                "Right: a win needs an interval that excludes zero and a difference larger "
+                "A win needs an interval that excludes zero and a difference larger "
                 "than the margin. A gap smaller than 5 points is treated as too small to "
                 "matter, however consistent it is.",
             ),
@@ -44,7 +44,7 @@ QUESTIONS = (
                 "Chapter 3's LSTM loops over time steps in Python, so its time measures the "
                 "interpreter and one round of small kernel launches per step, not "
                 "recurrence; a fair comparison runs each family's strongest implementation.",
-                "Right: how many times longer the teaching LSTM takes per step than "
+                "How many times longer the teaching LSTM takes per step than "
                 "`torch.nn.LSTM` of the same size is the size of the mistake a naive "
                 "comparison makes. It appears only as a labelled “teaching code” line.",
             ),
@@ -83,7 +83,7 @@ QUESTIONS = (
             Choice(
                 "A rate chosen because it scored best on seed 0 also selects that seed's "
                 "luck; reporting seed 0 would flatter the tuned family.",
-                "Right: choosing the best of several runs and then reporting that run "
+                "Choosing the best of several runs and then reporting that run "
                 "biases the reported score upward. A tuning seed keeps the reported seeds "
                 "independent of the choice.",
             ),
@@ -121,7 +121,7 @@ QUESTIONS = (
                 "That in this regime (these sizes, this CPU, these budgets) the "
                 "Transformer's training step was not the faster one; nothing about other "
                 "hardware.",
-                "Right: every verdict holds in the regime it was measured in. Fewer "
+                "Every verdict holds in the regime it was measured in. Fewer "
                 "sequential steps become less time only where parallel units sit idle, "
                 "which is the case the claim is about.",
             ),

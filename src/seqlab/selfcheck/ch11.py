@@ -24,7 +24,7 @@ QUESTIONS = (
                 "Replacing exp(q · k / √d) by φ(q) · φ(k) separates the query from the keys, "
                 "so S_t = Σ φ(k_s) v_sᵀ and z_t = Σ φ(k_s) can be summed before the "
                 "query arrives.",
-                "Right: the exponential couples q_t and k_s inside one function, so every "
+                "The exponential couples q_t and k_s inside one function, so every "
                 "pair must be scored. With a product of features, the state (a d_k × d_v "
                 "matrix and a vector) grows by adding one term per token, never in size.",
             ),
@@ -44,7 +44,7 @@ QUESTIONS = (
             Choice(
                 "It settles at a limit: for large c, φ(c q) grows in proportion to c, so "
                 "every score grows in proportion and the normalised weights stop changing.",
-                "Right: this is algebra, not the sample. The softmax's exp(c q · k / √d) "
+                "This is algebra, not the sample. The softmax's exp(c q · k / √d) "
                 "instead grows fastest for the best-matching key, so its weight can be made "
                 "as peaked as one likes.",
             ),
@@ -88,7 +88,7 @@ QUESTIONS = (
             ),
             Choice(
                 "It overwrites its state with the new candidate h̃_t.",
-                "Right: z_t near 1 keeps almost nothing of h_(t−1). Same letter, opposite "
+                "Z_t near 1 keeps almost nothing of h_(t−1). Same letter, opposite "
                 "meaning: minGRU's 1 − z_t plays the role of chapter 3's z_t.",
             ),
         ),
@@ -107,7 +107,7 @@ QUESTIONS = (
                 "Its gate and candidate read only x_t, so h_t is linear in h_(t−1) with "
                 "coefficients known in advance, and the closed form Σ (Π a_r) b_s can be "
                 "computed with cumulative sums.",
-                "Right: in chapter 3's GRU the gates read h_(t−1), so step t cannot start "
+                "In chapter 3's GRU the gates read h_(t−1), so step t cannot start "
                 "before step t − 1 ends. The price: minGRU cannot decide what to forget "
                 "from what it remembers.",
             ),

@@ -29,7 +29,7 @@ QUESTIONS = (
             ),
             Choice(
                 "The steps fall by c, the scores by c².",
-                "Right: L tokens become L / c, so an RNN takes L / c steps and attention "
+                "L tokens become L / c, so an RNN takes L / c steps and attention "
                 "computes (L / c)² = L² / c² scores. The saving is paid for in the embedding "
                 "and output layer, which grow with the vocabulary.",
             ),
@@ -69,7 +69,7 @@ QUESTIONS = (
             Choice(
                 "It is written as its UTF-8 bytes, each one of the 256 byte ids, and "
                 "decoding joins them back into the same character.",
-                "Right: the byte fallback makes the round trip exact for any Python string; "
+                "The byte fallback makes the round trip exact for any Python string; "
                 "“東” takes 3 bytes in UTF-8, so it costs 3 tokens.",
             ),
         ),
@@ -83,7 +83,7 @@ QUESTIONS = (
             Choice(
                 "Whether the gain comes from reading more text in the same steps or from "
                 "the different prediction problem (fewer, harder predictions).",
-                "Right: at equal steps a BPE model reads about c times more characters, and "
+                "At equal steps a BPE model reads about c times more characters, and "
                 "both changes come at once. Training the character model until it has read "
                 "as many characters would separate them.",
             ),

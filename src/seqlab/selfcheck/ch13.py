@@ -24,7 +24,7 @@ QUESTIONS = (
             Choice(
                 "Every position attends to every other, the next one included, so asked for "
                 "the next token it could simply read it.",
-                "Right: the objective must fit the attention pattern. A causal mask (GPT) "
+                "The objective must fit the attention pattern. A causal mask (GPT) "
                 "makes next-token prediction honest; full attention needs the answer "
                 "hidden from the input instead.",
             ),
@@ -66,7 +66,7 @@ QUESTIONS = (
             Choice(
                 "Nothing: predicting a hidden character with context on both sides is a "
                 "different task from predicting the next or the previous one.",
-                "Right: the two objectives are each family's own, chosen on purpose, so "
+                "The two objectives are each family's own, chosen on purpose, so "
                 "their losses do not rank the families. The test is what each pretrained "
                 "body does for the labelled task.",
             ),
@@ -92,7 +92,7 @@ QUESTIONS = (
                 "The gain of seed k is a paired difference: which snippets were drawn and "
                 "how the head started are the same on both sides, so their luck cancels "
                 "and the difference isolates pretraining.",
-                "Right: with unpaired runs, a lucky labelled set on one side could pass for "
+                "With unpaired runs, a lucky labelled set on one side could pass for "
                 "an effect of pretraining. The gain is computed seed by seed, then its "
                 "interval over seeds.",
             ),
@@ -133,7 +133,7 @@ QUESTIONS = (
             Choice(
                 "The two gains themselves: the difference can favour the Transformer "
                 "because the LSTM's gain is negative while the Transformer's is near zero.",
-                "Right: +0.08 could be +0.08 against 0, or +0.01 against −0.07. The "
+                "+0.08 could be +0.08 against 0, or +0.01 against −0.07. The "
                 "chapter reads each gain's interval beside the comparison for this reason.",
             ),
         ),

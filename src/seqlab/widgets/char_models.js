@@ -43,11 +43,11 @@ function render({ model, el }) {
   button.textContent = `Sample ${model.get("sample_length")} characters`;
   const panels = node("div", { class: "seqlab-live-panels" }, el, null);
   const views = models.map((m) => {
-    const panel = node("section", { class: "seqlab-live-panel", "data-model": m.name }, panels, null);
-    node("h4", {}, panel, null).textContent = m.name;
+    const panel = node("section", { class: "seqlab-live-panel", "data-model": m.name, "aria-label": m.name }, panels, null);
+    node("div", { class: "seqlab-panel-title" }, panel, null).textContent = m.name;
     const caption = node("div", {}, panel, null);
     const bars = node("div", { "data-role": "distribution" }, panel, null);
-    const sample = node("p", { class: "seqlab-sample", "data-role": "sample", "aria-live": "polite" }, panel, null);
+    const sample = node("p", { class: "seqlab-sample", "data-role": "continuation", "aria-live": "polite" }, panel, null);
     const v = { ...m, caption, bars, sample, heads: null, figure: null };
     if (m.kind === "transformerlm") {
       const controls = node("div", { class: "seqlab-controls" }, panel, null);

@@ -3,7 +3,6 @@ with a temperature, and (for a Transformer) each head's attention over the promp
 
 from __future__ import annotations
 
-import anywidget
 import torch
 import traitlets
 
@@ -13,12 +12,12 @@ from seqlab.rnn import RNNLM
 from seqlab.transformer import TransformerLM
 from seqlab.utils import evaluating
 from seqlab.widgets._validate import front_end
-from seqlab.widgets.live import export_model, named_models, vocab_state
+from seqlab.widgets.live import LiveWidget, live_state, named_models, vocab_state
 
 TOP = 5  # characters per model kept in ``reference`` for each example
 
 
-class LiveCharModels(anywidget.AnyWidget):
+class LiveCharModels(LiveWidget):
     """Character models that read what a reader types, run in JavaScript in the page.
 
     For each model: the most likely next characters (at the temperature on the slider),
@@ -45,10 +44,6 @@ class LiveCharModels(anywidget.AnyWidget):
     _esm, _css = front_end("char_models", "live", "live_ui")
 
     models = traitlets.List(traitlets.Dict()).tag(sync=True)
-    vocab = traitlets.Dict().tag(sync=True)
-    text = traitlets.Unicode("").tag(sync=True)
-    examples = traitlets.List(traitlets.Unicode()).tag(sync=True)
-    reference = traitlets.Dict().tag(sync=True)
     sample_length = traitlets.Int(80).tag(sync=True)
 
     def __init__(
@@ -69,14 +64,10 @@ class LiveCharModels(anywidget.AnyWidget):
                     f"models[{name!r}] has {model.config.vocab_size} outputs but vocab has "
                     f"{len(vocab)} ids: pass the vocabulary it was trained with"
                 )
-        examples = [str(e) for e in examples]
-        reference = {e: {n: _top(m, vocab, e) for n, m in models.items()} for e in examples}
         super().__init__(
-            models=[{"name": n, "exported": export_model(m)} for n, m in models.items()],
+            **live_state(models, lambda model, e: _top(model, vocab, e), examples),
             vocab=state,
             text=str(text),
-            examples=examples,
-            reference=reference,
             sample_length=_checks.integer("sample_length", sample_length, 1, 1000),
         )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import anywidget
 import torch
 import traitlets
 
@@ -12,10 +11,10 @@ from seqlab.diagnostics import gate_trace
 from seqlab.rnn import RNNLM
 from seqlab.utils import evaluating
 from seqlab.widgets._validate import front_end
-from seqlab.widgets.live import export_model, vocab_state
+from seqlab.widgets.live import LiveWidget, export_model, vocab_state
 
 
-class LiveGates(anywidget.AnyWidget):
+class LiveGates(LiveWidget):
     """The gates of a trained one-layer LSTM or GRU language model over typed text.
 
     A menu picks the gate (LSTM: input, forget, candidate, output, the cell state ``c``
@@ -38,11 +37,7 @@ class LiveGates(anywidget.AnyWidget):
     _esm, _css = front_end("gate_viewer", "live", "live_ui")
 
     model = traitlets.Dict().tag(sync=True)
-    vocab = traitlets.Dict().tag(sync=True)
-    text = traitlets.Unicode("").tag(sync=True)
     gate = traitlets.Unicode("forget").tag(sync=True)
-    examples = traitlets.List(traitlets.Unicode()).tag(sync=True)
-    reference = traitlets.Dict().tag(sync=True)
 
     def __init__(
         self,

@@ -8,7 +8,7 @@ logits against torch's on the same weights. The live widgets
 (:class:`~seqlab.widgets.LiveTranslator`, :class:`~seqlab.widgets.LiveCharModels`,
 :class:`~seqlab.widgets.LiveGates`) are built on it.
 
-Taught in chapter 5.
+Taught in chapters 1, 5 and 9.
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ import base64
 import dataclasses
 from pathlib import Path
 
+import anywidget
 import torch
+import traitlets
 from torch import nn
 
 from seqlab.data.text import CharVocab
@@ -25,9 +27,20 @@ from seqlab.rnn import RNNLM
 from seqlab.seq2seq import Seq2Seq
 from seqlab.transformer import TransformerLM
 
-__all__ = ["LIVE_JS", "export_model", "exported_bytes", "vocab_state"]
+__all__ = ["LIVE_JS", "LiveWidget", "export_model", "exported_bytes", "vocab_state"]
 
 LIVE_JS = Path(__file__).with_name("live.js")  # the forward pass in JavaScript
+
+
+class LiveWidget(anywidget.AnyWidget):
+    """What every live widget stores besides its weights: the vocabulary
+    (:func:`vocab_state`), the text in the box at first, the examples of its menu and
+    torch's answers to them (``reference``, for the browser test)."""
+
+    vocab = traitlets.Dict().tag(sync=True)
+    text = traitlets.Unicode("").tag(sync=True)
+    examples = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    reference = traitlets.Dict().tag(sync=True)
 
 
 def export_model(model: nn.Module) -> dict:
@@ -76,6 +89,17 @@ def vocab_state(vocab: CharVocab, max_len: int) -> dict:
         raise TypeError(f"vocab must be a seqlab.data.CharVocab, got {type(vocab).__name__}")
     itos = [*vocab.specials, *vocab.chars] + (["\ufffd"] if vocab.unknown == "unk" else [])
     return {"index": dict(vocab.index), "itos": itos, "max_len": int(max_len)}
+
+
+def live_state(models: dict, answer, examples) -> dict:
+    """A live widget's ``models`` (exported), ``examples`` and ``reference``: torch's
+    ``answer(model, example)`` for every model and example."""
+    examples = [str(e) for e in examples]
+    return {
+        "models": [{"name": n, "exported": export_model(m)} for n, m in models.items()],
+        "examples": examples,
+        "reference": {e: {n: answer(m, e) for n, m in models.items()} for e in examples},
+    }
 
 
 def named_models(models, kinds: tuple[type, ...], what: str) -> dict:

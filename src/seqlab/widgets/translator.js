@@ -17,8 +17,8 @@ function render({ model, el }) {
   });
   const panels = node("div", { class: "seqlab-live-panels" }, el, null);
   const views = models.map((m) => {
-    const panel = node("section", { class: "seqlab-live-panel", "data-model": m.name }, panels, null);
-    node("h4", {}, panel, null).textContent = m.name;
+    const panel = node("section", { class: "seqlab-live-panel", "data-model": m.name, "aria-label": m.name }, panels, null);
+    node("div", { class: "seqlab-panel-title" }, panel, null).textContent = m.name;
     const out = node("output", { "data-role": "output", "aria-live": "polite" }, panel, null);
     const figure = node("div", { "data-role": "figure" }, panel, null);
     return { ...m, out, figure };

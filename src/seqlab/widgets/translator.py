@@ -3,17 +3,16 @@ and the attention weights of those that attend."""
 
 from __future__ import annotations
 
-import anywidget
 import torch
 import traitlets
 
 from seqlab.seq2seq import Seq2Seq, translate
 from seqlab.utils import evaluating
 from seqlab.widgets._validate import front_end
-from seqlab.widgets.live import export_model, named_models, vocab_state
+from seqlab.widgets.live import LiveWidget, live_state, named_models, vocab_state
 
 
-class LiveTranslator(anywidget.AnyWidget):
+class LiveTranslator(LiveWidget):
     """Encoder–decoders that translate what a reader types, run in JavaScript.
 
     The weights are exported into the widget (see :func:`~seqlab.widgets.live.export_model`)
@@ -38,10 +37,6 @@ class LiveTranslator(anywidget.AnyWidget):
     _esm, _css = front_end("translator", "live", "live_ui")
 
     models = traitlets.List(traitlets.Dict()).tag(sync=True)
-    vocab = traitlets.Dict().tag(sync=True)
-    text = traitlets.Unicode("").tag(sync=True)
-    examples = traitlets.List(traitlets.Unicode()).tag(sync=True)
-    reference = traitlets.Dict().tag(sync=True)
 
     def __init__(self, models, text: str = "", *, examples=(), max_len: int = 64):
         models = named_models(models, (Seq2Seq,), "seqlab.seq2seq.Seq2Seq")
@@ -55,21 +50,9 @@ class LiveTranslator(anywidget.AnyWidget):
             for m in models.values()
         ):
             raise ValueError("the models must share one task's vocabularies")
-        examples = [str(e) for e in examples]
-        reference = {}
-        for example in examples:  # torch's answers, for the browser test
-            reference[example] = {
-                name: _translated(model, example) for name, model in models.items()
-            }
         vocab = vocab_state(task.src_vocab, max_len)
         vocab["itos"] = vocab_state(task.tgt_vocab, max_len)["itos"]
-        super().__init__(
-            models=[{"name": n, "exported": export_model(m)} for n, m in models.items()],
-            vocab=vocab,
-            text=str(text),
-            examples=examples,
-            reference=reference,
-        )
+        super().__init__(**live_state(models, _translated, examples), vocab=vocab, text=str(text))
 
 
 def _translated(model: Seq2Seq, text: str) -> str:
