@@ -19,7 +19,7 @@ QUESTIONS = (
             Choice(
                 "Each word gets the same output vector in both sentences, only at a "
                 "different place: the encoder is permutation-equivariant.",
-                "F(πx) = πf(x). Attention averages over the same set of keys "
+                "That is f(πx) = πf(x). Attention averages over the same set of keys "
                 "whatever the order, and the feed-forward block acts on each position "
                 "alone, so nothing can tell the two sentences apart word by word.",
             ),

@@ -88,7 +88,7 @@ QUESTIONS = (
             ),
             Choice(
                 "It overwrites its state with the new candidate h̃_t.",
-                "Z_t near 1 keeps almost nothing of h_(t−1). Same letter, opposite "
+                "With z_t near 1 it keeps almost nothing of h_(t−1). Same letter, opposite "
                 "meaning: minGRU's 1 − z_t plays the role of chapter 3's z_t.",
             ),
         ),
