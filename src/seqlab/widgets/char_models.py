@@ -65,14 +65,14 @@ class LiveCharModels(LiveWidget):
                     f"{len(vocab)} ids: pass the vocabulary it was trained with"
                 )
         super().__init__(
-            **live_state(models, lambda model, e: _top(model, vocab, e), examples),
+            **live_state(models, lambda model, e: _top(model, vocab, e, state["itos"]), examples),
             vocab=state,
             text=str(text),
             sample_length=_checks.integer("sample_length", sample_length, 1, 1000),
         )
 
 
-def _top(model: RNNLM | TransformerLM, vocab: CharVocab, prompt: str) -> list[list]:
+def _top(model: RNNLM | TransformerLM, vocab: CharVocab, prompt: str, itos: list) -> list[list]:
     """torch's ``TOP`` most likely next characters after ``prompt``, with probabilities."""
     ids = vocab.encode(prompt)[None]  # (1, P)
     with evaluating(model), torch.no_grad():
@@ -80,5 +80,4 @@ def _top(model: RNNLM | TransformerLM, vocab: CharVocab, prompt: str) -> list[li
         logits = (out[0] if isinstance(out, tuple) else out)[0, -1]  # (V,)
     probs = logits.softmax(-1)
     values, order = probs.topk(TOP)
-    itos = vocab_state(vocab, 1)["itos"]
     return [[itos[i], round(float(p), 6)] for i, p in zip(order.tolist(), values, strict=True)]

@@ -3,11 +3,10 @@ and the attention weights of those that attend."""
 
 from __future__ import annotations
 
-import torch
 import traitlets
 
-from seqlab.seq2seq import Seq2Seq, translate
-from seqlab.utils import evaluating
+from seqlab import _checks
+from seqlab.seq2seq import Seq2Seq, translate_batch
 from seqlab.widgets._validate import front_end
 from seqlab.widgets.live import LiveWidget, live_state, named_models, vocab_state
 
@@ -40,27 +39,23 @@ class LiveTranslator(LiveWidget):
 
     def __init__(self, models, text: str = "", *, examples=(), max_len: int = 64):
         models = named_models(models, (Seq2Seq,), "seqlab.seq2seq.Seq2Seq")
-        tasks = {id(m.task) for m in models.values()}
         if None in (m.task for m in models.values()):
             raise ValueError("every model must be built with Seq2Seq.for_task(task)")
         task = next(iter(models.values())).task
-        if len(tasks) > 1 and any(
+        if any(
             m.task.src_vocab.chars != task.src_vocab.chars
             or m.task.tgt_vocab.chars != task.tgt_vocab.chars
             for m in models.values()
         ):
             raise ValueError("the models must share one task's vocabularies")
+        max_len = _checks.integer("max_len", max_len)
         vocab = vocab_state(task.src_vocab, max_len)
         vocab["itos"] = vocab_state(task.tgt_vocab, max_len)["itos"]
         super().__init__(**live_state(models, _translated, examples), vocab=vocab, text=str(text))
 
 
 def _translated(model: Seq2Seq, text: str) -> str:
-    """``translate``'s greedy output, or ``""`` when it ends without ``<eos>``."""
-    with evaluating(model), torch.no_grad():
-        try:
-            return translate(model, text)
-        except ValueError as error:
-            if "eos" not in str(error):
-                raise
-            return ""
+    """``translate``'s greedy output, or ``""`` when it ends without ``<eos>`` (where
+    ``translate_batch`` gives ``None`` and ``translate`` raises)."""
+    (output,), _ = translate_batch(model, [text])
+    return output or ""
